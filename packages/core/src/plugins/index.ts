@@ -1,0 +1,8 @@
+export {
+  PluginRegistry,
+  defaultRegistry,
+  registerBackend,
+  resolveBackend,
+  type BucketTarget,
+} from './plugin-registry.js';
+export { suggestedBackendPackages } from './package-names.js';

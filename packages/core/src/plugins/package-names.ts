@@ -1,0 +1,19 @@
+// First-party packages keep historical scheme names (`gs` is Google Cloud
+// Storage, `az` is Azure Blob), so their package names differ from the scheme.
+const FIRST_PARTY: Readonly<Record<string, string>> = {
+  s3: '@s3lo/backend-s3',
+  gs: '@s3lo/backend-gcs',
+  az: '@s3lo/backend-azure',
+  local: '@s3lo/backend-local',
+};
+
+/**
+ * The packages that could serve `scheme`, most likely first: the first-party
+ * package for a built-in scheme, else `@s3lo/backend-<scheme>` and the
+ * third-party convention `s3lo-backend-<scheme>`.
+ */
+export function suggestedBackendPackages(scheme: string): string[] {
+  const firstParty = FIRST_PARTY[scheme];
+  if (firstParty !== undefined) return [firstParty];
+  return [`@s3lo/backend-${scheme}`, `s3lo-backend-${scheme}`];
+}

@@ -1,0 +1,138 @@
+import { ErrorCode } from '../errors/error-codes.js';
+import { S3loError } from '../errors/s3lo-error.js';
+import { STORAGE_CONTRACT_VERSION, type StorageBackend } from '../storage/backend.js';
+import type { BackendOptions, BackendPlugin } from '../storage/plugin.js';
+import { suggestedBackendPackages } from './package-names.js';
+
+const SCHEME_PATTERN = /^[a-z][a-z0-9+.-]*$/;
+
+/** Where a backend is needed: the scheme and bucket of any bucket reference. */
+export interface BucketTarget {
+  readonly scheme: string;
+  readonly bucket: string;
+}
+
+/**
+ * The plugins known to this process. Core ships no backend: the CLI (or the
+ * user's program) registers the ones it bundles, third-party packages
+ * register theirs. Scanner plugins will be held here too.
+ *
+ * Most programs use the process-wide {@link defaultRegistry} through
+ * {@link registerBackend} and {@link resolveBackend}; tests and embedders can
+ * keep a registry of their own.
+ */
+export class PluginRegistry {
+  readonly #backends = new Map<string, BackendPlugin>();
+
+  /**
+   * Adds a storage plugin for each of its schemes. Registering the same
+   * plugin again is a no-op; a different plugin for a taken scheme is an
+   * error unless `replace` is set.
+   */
+  registerBackend(plugin: BackendPlugin, options: { replace?: boolean } = {}): void {
+    validateBackendPlugin(plugin);
+    for (const scheme of plugin.schemes) {
+      const existing = this.#backends.get(scheme);
+      if (existing !== undefined && existing !== plugin && !options.replace) {
+        throw new S3loError(
+          ErrorCode.INVALID_ARGUMENT,
+          `scheme "${scheme}" is already served by ${existing.name}; cannot register ${plugin.name} for it`,
+          { hint: 'pass { replace: true } to registerBackend to override it' },
+        );
+      }
+    }
+    for (const scheme of plugin.schemes) this.#backends.set(scheme, plugin);
+  }
+
+  /** The plugin serving `scheme`, if any. */
+  backendPlugin(scheme: string): BackendPlugin | undefined {
+    return this.#backends.get(scheme);
+  }
+
+  /** Every scheme with a registered backend, sorted. */
+  schemes(): string[] {
+    return [...this.#backends.keys()].sort();
+  }
+
+  /**
+   * A backend bound to the bucket of `target` (any parsed bucket reference).
+   * An unregistered scheme gets UNKNOWN_SCHEME naming the package to install.
+   */
+  async resolveBackend(target: BucketTarget, options: BackendOptions = {}): Promise<StorageBackend> {
+    const plugin = this.#backends.get(target.scheme);
+    if (plugin === undefined) throw unknownSchemeError(target.scheme, this.schemes());
+    const backend = await plugin.create(target.bucket, options);
+    if (backend?.contractVersion !== STORAGE_CONTRACT_VERSION) {
+      throw new S3loError(
+        ErrorCode.PLUGIN_INCOMPATIBLE,
+        `${plugin.name} returned a backend for storage contract ${String(backend?.contractVersion)}; this @s3lo/core speaks ${STORAGE_CONTRACT_VERSION}`,
+        { hint: `install versions of ${plugin.name} and @s3lo/core that match` },
+      );
+    }
+    return backend;
+  }
+}
+
+function validateBackendPlugin(plugin: BackendPlugin): void {
+  const name = typeof plugin?.name === 'string' && plugin.name !== '' ? plugin.name : '(unnamed plugin)';
+  if (plugin?.kind !== 'backend') {
+    throw new S3loError(ErrorCode.INVALID_ARGUMENT, `${name} is not a storage backend plugin (kind is ${JSON.stringify(plugin?.kind)})`);
+  }
+  if (plugin.contractVersion !== STORAGE_CONTRACT_VERSION) {
+    throw new S3loError(
+      ErrorCode.PLUGIN_INCOMPATIBLE,
+      `${name} implements storage contract ${String(plugin.contractVersion)}; this @s3lo/core speaks ${STORAGE_CONTRACT_VERSION}`,
+      { hint: `install versions of ${name} and @s3lo/core that match` },
+    );
+  }
+  if (!Array.isArray(plugin.schemes) || plugin.schemes.length === 0) {
+    throw new S3loError(ErrorCode.INVALID_ARGUMENT, `${name} declares no schemes`);
+  }
+  for (const scheme of plugin.schemes) {
+    if (typeof scheme !== 'string' || !SCHEME_PATTERN.test(scheme)) {
+      throw new S3loError(ErrorCode.INVALID_ARGUMENT, `${name} declares an invalid scheme ${JSON.stringify(scheme)}`);
+    }
+  }
+  if (typeof plugin.create !== 'function') {
+    throw new S3loError(ErrorCode.INVALID_ARGUMENT, `${name} has no create() factory`);
+  }
+}
+
+function unknownSchemeError(scheme: string, known: string[]): S3loError {
+  const packages = suggestedBackendPackages(scheme);
+  const registered = known.length > 0 ? `registered: ${known.map((s) => `${s}://`).join(', ')}` : 'no backend is registered';
+  return new S3loError(ErrorCode.UNKNOWN_SCHEME, `no storage backend for ${scheme}:// (${registered})`, {
+    details: { scheme, packages },
+    hint: `install ${packages.join(' or ')} and register it (the s3lo CLI loads it by name)`,
+  });
+}
+
+/** The registry used by {@link registerBackend} and {@link resolveBackend}. */
+export const defaultRegistry = new PluginRegistry();
+
+/**
+ * Registers a storage plugin with the process-wide registry.
+ *
+ * @example
+ * ```ts
+ * import { registerBackend } from '@s3lo/core';
+ * import localBackend from '@s3lo/backend-local';
+ * registerBackend(localBackend);
+ * ```
+ */
+export function registerBackend(plugin: BackendPlugin, options?: { replace?: boolean }): void {
+  defaultRegistry.registerBackend(plugin, options);
+}
+
+/**
+ * A backend for a parsed bucket reference, from the process-wide registry.
+ *
+ * @example
+ * ```ts
+ * const target = ref.parse('local://./store/app:v1');
+ * const backend = await resolveBackend(target);
+ * ```
+ */
+export function resolveBackend(target: BucketTarget, options?: BackendOptions): Promise<StorageBackend> {
+  return defaultRegistry.resolveBackend(target, options);
+}

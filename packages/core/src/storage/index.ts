@@ -1,0 +1,12 @@
+/**
+ * The storage plugin contract: what a backend implements, the plugin object
+ * that registers it, and the helpers every backend and caller shares.
+ * @module
+ */
+export * from './backend.js';
+export type { BackendOptions, BackendPlugin } from './plugin.js';
+export { assertValidKey, assertValidPrefix, MAX_KEY_BYTES } from './key.js';
+export { listAll, listCommonPrefixes } from './list-all.js';
+export { bodyToStream, createByteCounter, type ByteCounterOptions } from './body.js';
+export * from '../plugins/index.js';
+export * from '../errors/index.js';

@@ -1,0 +1,20 @@
+import { defineConfig } from 'tsup';
+
+// One entry per public subpath, so `@s3lo/core/ref` etc. resolve to their own
+// files and share code through chunks instead of duplicating it.
+export default defineConfig({
+  entry: {
+    index: 'src/index.ts',
+    'ref/index': 'src/ref/index.ts',
+    'oci/index': 'src/oci/index.ts',
+    'storage/index': 'src/storage/index.ts',
+    'image/index': 'src/image/index.ts',
+  },
+  format: ['esm'],
+  target: 'node22',
+  platform: 'node',
+  dts: true,
+  sourcemap: true,
+  clean: true,
+  splitting: true,
+});
