@@ -1,0 +1,15 @@
+import { S3loError } from '../../src/errors/index.js';
+
+/**
+ * The S3loError `fn` throws. Anything else thrown (a TypeError from a crash)
+ * is rethrown so the test fails on it.
+ */
+export function thrown(fn: () => unknown): S3loError {
+  try {
+    fn();
+  } catch (error) {
+    if (S3loError.isInstance(error)) return error;
+    throw error;
+  }
+  throw new Error('expected an S3loError, nothing was thrown');
+}
