@@ -55,3 +55,22 @@ function mismatch(label: string, expected: number, actual: string): S3loError {
     details: { expected, actual },
   });
 }
+
+/**
+ * Reads a whole stream into memory, refusing (TOO_LARGE) as soon as it
+ * passes `maxBytes`. Only for documents with a known cap (manifests,
+ * configs); layers are never read this way.
+ */
+export async function readAllCapped(stream: AsyncIterable<Uint8Array>, maxBytes: number, what: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of stream) {
+    total += chunk.length;
+    if (total > maxBytes) {
+      if ('destroy' in stream && typeof stream.destroy === 'function') stream.destroy();
+      throw new S3loError(ErrorCode.TOO_LARGE, `${what} is larger than ${maxBytes} bytes`, { details: { maxBytes } });
+    }
+    chunks.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+  }
+  return Buffer.concat(chunks, total);
+}

@@ -3,7 +3,7 @@ import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
 import { createDigester, createDigestVerifier, ErrorCode, S3loError, sha256Digest } from '../../src/index.js';
-import { thrown } from './thrown.js';
+import { thrown } from '../support/thrown.js';
 
 const chunks = ['{"schemaVersion":2,', '"layers":[]', ',"x":"', 'é'.repeat(1000), '"}'].map((text) => Buffer.from(text));
 const content = Buffer.concat(chunks);

@@ -8,7 +8,7 @@ import {
   sha256Digest,
   type Digest,
 } from '../../src/index.js';
-import { thrown } from './thrown.js';
+import { thrown } from '../support/thrown.js';
 
 const hex = '2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae';
 const valid = `sha256:${hex}`;

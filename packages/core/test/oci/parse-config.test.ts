@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../src/index.js';
 import { MAX_CONFIG_BYTES, parseImageConfig } from '../../src/oci/index.js';
 import { bytesOf, digests, dockerConfig, ociConfig } from './fixtures.js';
-import { thrown } from './thrown.js';
+import { thrown } from '../support/thrown.js';
 
 describe('parseImageConfig', () => {
   it('reads an OCI config', () => {

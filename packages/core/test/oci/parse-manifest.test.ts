@@ -10,7 +10,7 @@ import {
   type ImageManifest,
 } from '../../src/oci/index.js';
 import { attestationEntry, bytesOf, digests, dockerManifest, dockerManifestList, ociIndex, ociManifest } from './fixtures.js';
-import { thrown } from './thrown.js';
+import { thrown } from '../support/thrown.js';
 
 function asManifest(bytes: Uint8Array): ImageManifest {
   const doc = parseManifestDocument(bytes);

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCode, S3loError } from '../../src/index.js';
 import { MAX_MANIFEST_BYTES, parseImageConfig, parseImageIndex, parseImageManifest, parseManifestDocument } from '../../src/oci/index.js';
 import { bytesOf, digests, ociConfig, ociIndex, ociManifest } from './fixtures.js';
-import { thrown } from './thrown.js';
+import { thrown } from '../support/thrown.js';
 
 const encode = (text: string): Uint8Array => new TextEncoder().encode(text);
 

@@ -11,7 +11,7 @@ import {
   type ImageIndex,
 } from '../../src/oci/index.js';
 import { attestationEntry, bytesOf, digests, dockerManifestList, ociIndex } from './fixtures.js';
-import { thrown } from './thrown.js';
+import { thrown } from '../support/thrown.js';
 
 const index = (): ImageIndex => parseImageIndex(bytesOf(ociIndex()));
 const platforms = (...texts: string[]) => texts.map(parsePlatform);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../src/index.js';
 import { formatPlatform, hostPlatform, parsePlatform, platformMatches, type Platform } from '../../src/oci/index.js';
-import { thrown } from './thrown.js';
+import { thrown } from '../support/thrown.js';
 
 describe('parsePlatform', () => {
   it('reads os/arch and os/arch/variant', () => {

@@ -13,3 +13,14 @@ export function thrown(fn: () => unknown): S3loError {
   }
   throw new Error('expected an S3loError, nothing was thrown');
 }
+
+/** Like {@link thrown} for a promise: the S3loError it rejects with. */
+export async function rejected(promise: Promise<unknown>): Promise<S3loError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (S3loError.isInstance(error)) return error;
+    throw error;
+  }
+  throw new Error('expected an S3loError rejection, the promise resolved');
+}

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Runs every test of the repository on this machine, installing what is missing
+# first (Node 24 when the machine's node is older than 22, pnpm, dependencies,
+# and the test tools and servers the tests use).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/bootstrap.sh
+rm -rf .test-results
+status=0
+pnpm turbo run build test --output-logs=full --log-order=grouped || status=$?
+node scripts/test-summary.mjs || status=1
+exit "$status"
