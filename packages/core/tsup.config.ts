@@ -17,4 +17,6 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   splitting: true,
+  // Keep class names (BucketImageReference, S3loError) readable in logs.
+  keepNames: true,
 });
