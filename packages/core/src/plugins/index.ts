@@ -2,7 +2,8 @@ export {
   PluginRegistry,
   defaultRegistry,
   registerBackend,
+  registerTransport,
   resolveBackend,
   type BucketTarget,
 } from './plugin-registry.js';
-export { suggestedBackendPackages } from './package-names.js';
+export { suggestedBackendPackages, suggestedTransportPackage } from './package-names.js';

@@ -17,3 +17,15 @@ export function suggestedBackendPackages(scheme: string): string[] {
   if (firstParty !== undefined) return [firstParty];
   return [`@s3lo/backend-${scheme}`, `s3lo-backend-${scheme}`];
 }
+
+const TRANSPORT_PACKAGES: Readonly<Record<string, string>> = {
+  'oci-archive': '@s3lo/transport-archive',
+  'docker-archive': '@s3lo/transport-archive',
+  'docker-daemon': '@s3lo/transport-docker',
+  registry: '@s3lo/transport-registry',
+};
+
+/** The package that serves a location kind (`oci-archive` -> `@s3lo/transport-archive`). */
+export function suggestedTransportPackage(kind: string): string {
+  return TRANSPORT_PACKAGES[kind] ?? `@s3lo/transport-${kind}`;
+}

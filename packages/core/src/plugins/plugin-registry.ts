@@ -2,7 +2,8 @@ import { ErrorCode } from '../errors/error-codes.js';
 import { S3loError } from '../errors/s3lo-error.js';
 import { STORAGE_CONTRACT_VERSION, type StorageBackend } from '../storage/backend.js';
 import type { BackendOptions, BackendPlugin } from '../storage/plugin.js';
-import { suggestedBackendPackages } from './package-names.js';
+import { TRANSPORT_CONTRACT_VERSION, type TransportPlugin } from '../image/transport.js';
+import { suggestedBackendPackages, suggestedTransportPackage } from './package-names.js';
 
 const SCHEME_PATTERN = /^[a-z][a-z0-9+.-]*$/;
 
@@ -23,6 +24,7 @@ export interface BucketTarget {
  */
 export class PluginRegistry {
   readonly #backends = new Map<string, BackendPlugin>();
+  readonly #transports = new Map<string, TransportPlugin>();
 
   /**
    * Adds a storage plugin for each of its schemes. Registering the same
@@ -42,6 +44,53 @@ export class PluginRegistry {
       }
     }
     for (const scheme of plugin.schemes) this.#backends.set(scheme, plugin);
+  }
+
+  /**
+   * Adds a transport plugin for each location kind it serves (same rules as
+   * {@link PluginRegistry.registerBackend}).
+   */
+  registerTransport(plugin: TransportPlugin, options: { replace?: boolean } = {}): void {
+    const name = typeof plugin?.name === 'string' && plugin.name !== '' ? plugin.name : '(unnamed plugin)';
+    if (plugin?.kind !== 'transport') {
+      throw new S3loError(ErrorCode.INVALID_ARGUMENT, `${name} is not a transport plugin (kind is ${JSON.stringify(plugin?.kind)})`);
+    }
+    if (plugin.contractVersion !== TRANSPORT_CONTRACT_VERSION) {
+      throw new S3loError(
+        ErrorCode.PLUGIN_INCOMPATIBLE,
+        `${name} implements transport contract ${String(plugin.contractVersion)}; this @s3lo/core speaks ${TRANSPORT_CONTRACT_VERSION}`,
+        { hint: `install versions of ${name} and @s3lo/core that match` },
+      );
+    }
+    if (!Array.isArray(plugin.locations) || plugin.locations.length === 0) {
+      throw new S3loError(ErrorCode.INVALID_ARGUMENT, `${name} declares no location kinds`);
+    }
+    if (typeof plugin.openSource !== 'function' || typeof plugin.openSink !== 'function') {
+      throw new S3loError(ErrorCode.INVALID_ARGUMENT, `${name} must have openSource() and openSink()`);
+    }
+    for (const kind of plugin.locations) {
+      const existing = this.#transports.get(kind);
+      if (existing !== undefined && existing !== plugin && !options.replace) {
+        throw new S3loError(ErrorCode.INVALID_ARGUMENT, `${kind} locations are already served by ${existing.name}; cannot register ${name} for them`, {
+          hint: 'pass { replace: true } to registerTransport to override it',
+        });
+      }
+    }
+    for (const kind of plugin.locations) this.#transports.set(kind, plugin);
+  }
+
+  /**
+   * The transport plugin serving a location kind (`oci-archive`, ...). An
+   * unserved kind gets UNKNOWN_SCHEME naming the package to install.
+   */
+  transportFor(kind: string): TransportPlugin {
+    const plugin = this.#transports.get(kind);
+    if (plugin !== undefined) return plugin;
+    const pkg = suggestedTransportPackage(kind);
+    throw new S3loError(ErrorCode.UNKNOWN_SCHEME, `no transport for ${kind}: locations`, {
+      details: { kind, packages: [pkg] },
+      hint: `install ${pkg} and register it (the s3lo CLI includes it)`,
+    });
   }
 
   /** The plugin serving `scheme`, if any. */
@@ -122,6 +171,21 @@ export const defaultRegistry = new PluginRegistry();
  */
 export function registerBackend(plugin: BackendPlugin, options?: { replace?: boolean }): void {
   defaultRegistry.registerBackend(plugin, options);
+}
+
+/**
+ * Registers a transport plugin (archives, Docker engine, registries) with
+ * the process-wide registry.
+ *
+ * @example
+ * ```ts
+ * import { registerTransport } from '@s3lo/core';
+ * import archives from '@s3lo/transport-archive';
+ * registerTransport(archives);
+ * ```
+ */
+export function registerTransport(plugin: TransportPlugin, options?: { replace?: boolean }): void {
+  defaultRegistry.registerTransport(plugin, options);
 }
 
 /**

@@ -1,0 +1,139 @@
+import type { Readable } from 'node:stream';
+import type { Digest } from '../digest/digest.js';
+import type { Descriptor } from '../oci/types.js';
+import type { CallOptions } from '../storage/backend.js';
+
+/**
+ * The transport contract version this core speaks. Transport plugins (archive
+ * formats, the Docker engine, registries) carry the version they implement.
+ */
+export const TRANSPORT_CONTRACT_VERSION = 1 as const;
+
+/** A manifest or index exactly as stored: its bytes define its digest. */
+export interface ManifestBytes {
+  /** The exact bytes; never re-serialised. */
+  readonly bytes: Buffer;
+  /** sha256 of `bytes`. */
+  readonly digest: Digest;
+  /** The document's media type (from the document, or as the source labelled it). */
+  readonly mediaType: string;
+}
+
+/** Options of calls that move bytes. */
+export interface TransferOptions extends CallOptions {
+  /** Called with the running count of bytes moved for this blob. */
+  readonly onProgress?: (bytesSoFar: number) => void;
+}
+
+/**
+ * Where an image is read from: a bucket, an OCI layout, an archive, later
+ * the Docker engine and registries. An image is a manifest (or an index and
+ * its child manifests) plus blobs opened lazily, one stream at a time, so no
+ * source ever has to hold a layer in memory.
+ *
+ * A source need not verify what it returns: the copy verifies every blob and
+ * manifest against its digest while the bytes stream.
+ */
+export interface ImageSource {
+  /** How to name the source in messages, e.g. `oci:./layout:v1`. */
+  readonly description: string;
+  /** The top-level manifest or index. */
+  readManifest(options?: CallOptions): Promise<ManifestBytes>;
+  /** A manifest an index refers to. */
+  readChildManifest(descriptor: Descriptor, options?: CallOptions): Promise<Buffer>;
+  /** A config or layer, as a stream of exactly `descriptor.size` bytes. */
+  openBlob(descriptor: Descriptor, options?: CallOptions): Promise<Readable>;
+  /** Releases files, handles and connections. */
+  close(): Promise<void>;
+}
+
+/** How a copy ended, told to {@link ImageSink.close}. */
+export interface SinkOutcome {
+  /** True when {@link ImageSink.commit} succeeded. */
+  readonly committed: boolean;
+}
+
+/**
+ * Where an image is written. The copy calls, in this order: `begin`, then
+ * for each blob `hasBlob` and (when absent) `copyBlobFrom` or `writeBlob`,
+ * then `writeChildManifest` for each child of an index, then `commit` for
+ * the top-level manifest, and `close` in every case.
+ *
+ * A sink makes the image visible only in `commit`, so a failed or aborted
+ * copy never leaves something that looks like a complete image; `close`
+ * with `committed: false` removes what the sink can.
+ */
+export interface ImageSink {
+  /** How to name the destination in messages. */
+  readonly description: string;
+  /**
+   * The most `writeBlob` calls the sink takes at once (a tar archive takes
+   * one at a time); unlimited when absent.
+   */
+  readonly maxConcurrentWrites?: number;
+  /**
+   * Announces every digest the copy will reference before anything is
+   * checked or written. A bucket records them so that a garbage collection
+   * running meanwhile keeps them.
+   */
+  begin?(digests: readonly Digest[], options?: CallOptions): Promise<void>;
+  /**
+   * True when the sink already holds the blob. A bucket also refreshes the
+   * blob's age so a garbage collection's grace period covers it.
+   */
+  hasBlob(descriptor: Descriptor, options?: CallOptions): Promise<boolean>;
+  /**
+   * Copies a blob without streaming it through this process, when source
+   * and sink allow it (server-side copy inside one store). False: not
+   * possible, stream it instead.
+   */
+  copyBlobFrom?(source: ImageSource, descriptor: Descriptor, options?: CallOptions): Promise<boolean>;
+  /**
+   * Writes a blob from a stream that is verified while it flows: the stream
+   * errors instead of ending when the bytes are wrong, and the sink must then
+   * store nothing under the digest.
+   */
+  writeBlob(descriptor: Descriptor, content: Readable, options?: TransferOptions): Promise<void>;
+  /** Writes a child manifest of an index (after the blobs it references). */
+  writeChildManifest(descriptor: Descriptor, bytes: Buffer, options?: CallOptions): Promise<void>;
+  /** Makes the image visible under the destination's name: the last write. */
+  commit(manifest: ManifestBytes, options?: CallOptions): Promise<void>;
+  /** Releases resources; after a failed copy, removes what could look complete. */
+  close(outcome: SinkOutcome): Promise<void>;
+}
+
+/** Options handed to a transport plugin when it opens a source or a sink. */
+export interface TransportOpenOptions extends CallOptions {
+  /** A directory for temporary files (archive sinks assemble there); the OS default when absent. */
+  readonly tempDir?: string;
+  readonly [option: string]: unknown;
+}
+
+/**
+ * A plugin serving image locations that core does not: archives
+ * (`oci-archive:`, `docker-archive:`), later the Docker engine and
+ * registries. Keyed by the `kind` of a parsed location.
+ *
+ * @example
+ * ```ts
+ * import type { TransportPlugin } from '@s3lo/core/image';
+ * export const plugin: TransportPlugin = {
+ *   kind: 'transport',
+ *   contractVersion: 1,
+ *   name: '@s3lo/transport-archive',
+ *   locations: ['oci-archive', 'docker-archive'],
+ *   openSource: (location, options) => openArchiveSource(location, options),
+ *   openSink: (location, options) => openArchiveSink(location, options),
+ * };
+ * ```
+ */
+export interface TransportPlugin<L extends { readonly kind: string } = { readonly kind: string }> {
+  readonly kind: 'transport';
+  readonly contractVersion: typeof TRANSPORT_CONTRACT_VERSION;
+  /** The package name, used in messages. */
+  readonly name: string;
+  /** The location kinds served (`oci-archive`, `docker-archive`, `docker-daemon`, `registry`). */
+  readonly locations: readonly string[];
+  openSource(location: L, options: TransportOpenOptions): Promise<ImageSource>;
+  openSink(location: L, options: TransportOpenOptions): Promise<ImageSink>;
+}
