@@ -7,3 +7,5 @@
 export { BucketLayout, blobKey, digestOfBlobKey, tagKey, tagPrefix, parseTagKey } from './bucket-layout.js';
 export { BucketStore, type BlobTransferOptions, type StoredManifest } from './bucket-store.js';
 export * from './transport.js';
+export { openBucket, type BucketOperationOptions } from './open-bucket.js';
+export * from './oci-layout/index.js';

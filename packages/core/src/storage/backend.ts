@@ -133,6 +133,17 @@ export interface PresignOptions extends CallOptions {
  * capability the backend does not have, BACKEND_ERROR (with `cause`) for the
  * rest. Absence is decided from the store's status codes, never from text.
  *
+ * Details every backend follows (the conformance suite checks them):
+ * - An S3loError raised by a put's body (a digest verifier's DIGEST_MISMATCH)
+ *   is rethrown unchanged; other body errors may be wrapped as BACKEND_ERROR.
+ * - Negative or fractional ranges, sizes and page sizes, and continuation
+ *   tokens the backend did not issue, are INVALID_ARGUMENT.
+ * - A page may be empty and still carry a `nextToken`; callers keep paging.
+ * - A store that cannot hold both `a` and `a/b` (a filesystem) refuses the
+ *   second with INVALID_KEY; the bucket format never needs both.
+ * - A get stream whose signal fires while it is read errors with an abort
+ *   error (see `isAbortError`).
+ *
  * @example
  * ```ts
  * const backend = await resolveBackend(ref.parse('local://./store/app:v1'));

@@ -1,0 +1,123 @@
+import { randomBytes } from 'node:crypto';
+import { link, open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { abortError, isAbortError, throwIfAborted } from '../../errors/abort.js';
+import { ErrorCode } from '../../errors/error-codes.js';
+import { S3loError } from '../../errors/s3lo-error.js';
+import { errnoCode, layoutFsError } from './fs-errors.js';
+
+/**
+ * The temporary files a sink has open, so `close` can remove those a
+ * failed or abandoned write left (a crash leaves them too: they are hidden
+ * `.s3lo-*.tmp` names no reader mistakes for a blob).
+ */
+export class TempFiles {
+  private readonly paths = new Set<string>();
+
+  /** A fresh temporary path in `dir` for the file `name`. */
+  next(dir: string, name: string): string {
+    const path = join(dir, `.s3lo-${name.slice(0, 16)}-${randomBytes(6).toString('hex')}.tmp`);
+    this.paths.add(path);
+    return path;
+  }
+
+  async remove(path: string): Promise<void> {
+    await rm(path, { force: true }).catch(() => undefined);
+    this.paths.delete(path);
+  }
+
+  async removeAll(): Promise<void> {
+    await Promise.all([...this.paths].map((path) => this.remove(path)));
+  }
+}
+
+/** One atomic write: what to write, where, and how to name it in messages. */
+export interface AtomicFileWrite {
+  readonly dir: string;
+  readonly name: string;
+  /** The content, then transforms it flows through (a digest verifier). */
+  readonly streams: readonly [Readable, ...Transform[]];
+  readonly what: string;
+  readonly temps: TempFiles;
+  readonly signal?: AbortSignal | undefined;
+  /**
+   * Create only when absent (link(2), atomic): a file already there is
+   * left as it is, and false is returned. Otherwise the file is replaced.
+   */
+  readonly exclusive?: boolean;
+}
+
+/**
+ * Writes a file so that its name never shows partial content: the bytes go
+ * to a temporary file beside it, which is fsynced and only then renamed (or
+ * linked) into place, after the content stream ended without error. A crash
+ * or a failed stream leaves at most the temporary file, which the caller's
+ * {@link TempFiles} removes. The Go s3lo wrote in place and left truncated
+ * blobs under content addresses; this is why.
+ *
+ * @returns false when `exclusive` and the file already existed.
+ */
+export async function writeFileAtomically(write: AtomicFileWrite): Promise<boolean> {
+  const { dir, name, what, temps, signal } = write;
+  const target = join(dir, name);
+  const temp = temps.next(dir, name);
+  try {
+    const handle = await open(temp, 'wx', 0o644);
+    // The stream owns the handle and closes it however the pipeline ends;
+    // `flush` fsyncs first, and the pipeline settles only once it is closed.
+    // (A handle left open under a finished stream is never released:
+    // FileHandle.close would wait forever.)
+    await pipeline([...write.streams, handle.createWriteStream({ flush: true })], signal === undefined ? {} : { signal });
+    // The last moment an abort can still keep the file from appearing.
+    throwIfAborted(signal);
+    if (write.exclusive !== true) {
+      await rename(temp, target);
+      return true;
+    }
+    try {
+      await link(temp, target);
+      return true;
+    } catch (error) {
+      if (errnoCode(error) === 'EEXIST') return false;
+      throw error;
+    }
+  } catch (error) {
+    throw writeError(error, what, target, signal);
+  } finally {
+    // After a rename the temporary name is gone; after a link or a failure it is dropped here.
+    await temps.remove(temp);
+  }
+}
+
+function writeError(error: unknown, what: string, path: string, signal: AbortSignal | undefined): S3loError {
+  if (S3loError.isInstance(error)) return error;
+  if (signal?.aborted) return abortError(signal);
+  if (errnoCode(error) === undefined && !isAbortError(error)) {
+    // Not from the filesystem: the content stream itself failed.
+    const message = error instanceof Error ? error.message : String(error);
+    return new S3loError(ErrorCode.BACKEND_ERROR, `the content of ${what} failed: ${message}`, { cause: error, details: { path } });
+  }
+  return layoutFsError(error, `writing ${what}`, path, signal);
+}
+
+/**
+ * Makes renames in `dir` durable, so a crash cannot lose a blob that
+ * `index.json` already names. Some platforms cannot open or sync a
+ * directory; the files themselves are synced already.
+ */
+export async function syncDirectory(dir: string): Promise<void> {
+  let handle: FileHandle | undefined;
+  try {
+    handle = await open(dir, 'r');
+    await handle.sync();
+  } catch (error) {
+    const code = errnoCode(error);
+    if (code !== 'EISDIR' && code !== 'EPERM' && code !== 'EACCES' && code !== 'EINVAL' && code !== 'ENOTSUP' && code !== 'EBADF') {
+      throw layoutFsError(error, 'syncing a layout directory', dir);
+    }
+  } finally {
+    await handle?.close().catch(() => undefined);
+  }
+}

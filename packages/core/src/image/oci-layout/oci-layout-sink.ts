@@ -1,0 +1,289 @@
+import { mkdir, readdir, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { Readable } from 'node:stream';
+import { createDigestVerifier } from '../../digest/digest-streams.js';
+import { digestHex, parseDigest, sha256Digest, type Digest } from '../../digest/digest.js';
+import { throwIfAborted } from '../../errors/abort.js';
+import { ErrorCode } from '../../errors/error-codes.js';
+import { S3loError } from '../../errors/s3lo-error.js';
+import { isIndexMediaType, isManifestMediaType } from '../../oci/media-types.js';
+import type { Descriptor } from '../../oci/types.js';
+import type { OciLayoutReference } from '../../ref/transport-references.js';
+import type { CallOptions } from '../../storage/backend.js';
+import type { ImageSink, ManifestBytes, SinkOutcome, TransferOptions } from '../transport.js';
+import { syncDirectory, TempFiles, writeFileAtomically } from './atomic-file.js';
+import { errnoCode, layoutFsError } from './fs-errors.js';
+import { indexWithEntry } from './index-entries.js';
+import { checkLayoutFile, findDirectory, readLayoutIndex, type LayoutDirectory } from './layout-directory.js';
+import { blobDirectory, INDEX_FILE, OCI_LAYOUT_CONTENT, OCI_LAYOUT_FILE, REF_NAME_ANNOTATION } from './layout-files.js';
+
+/**
+ * Options of {@link openOciLayoutSink}.
+ *
+ * @example
+ * ```ts
+ * const options: OciLayoutSinkOptions = { signal: controller.signal };
+ * ```
+ */
+export interface OciLayoutSinkOptions extends CallOptions {}
+
+/**
+ * Opens an OCI image layout directory (`oci:<dir>[:<tag>]`) as an image
+ * sink, as skopeo writes one: a new directory becomes a layout, an existing
+ * layout gets one more entry and keeps the others.
+ *
+ * - Nothing is created until the first write, so a copy that fails before
+ *   writing leaves no directory behind.
+ * - Blobs are written to a temporary file in `blobs/sha256/`, verified
+ *   against their digest and size while they stream (the sink declares
+ *   `verifiesBlobs`, so the copy hands it source streams as they are),
+ *   fsynced, and renamed into place; a wrong or short stream stores nothing.
+ * - `index.json` is written only by `commit`, atomically (temporary file and
+ *   rename): an aborted copy leaves no entry. Its entry carries the tag as
+ *   `org.opencontainers.image.ref.name` and replaces any entry of that name
+ *   in place (skopeo instead keeps the old entry with its name removed;
+ *   such unnamed leftovers pile up and make `oci:<dir>` ambiguous, so s3lo
+ *   drops it; its blobs stay until a `umoci gc`). Without a tag the entry
+ *   has no name and replaces only an unnamed entry of the same digest,
+ *   exactly as skopeo does; the layout then holds several images if it held
+ *   others, and `oci:<dir>` without a tag can no longer pick one.
+ * - Manifests are stored byte for byte with their media type, Docker ones
+ *   included (skopeo would convert those to OCI, changing the digest;
+ *   containerd and go-containerregistry read them as they are, skopeo does not).
+ * - `close({ committed: false })` removes temporary files only. Blobs
+ *   already written are kept: they are verified and content-addressed, so a
+ *   retry reuses them, and without an `index.json` entry nothing looks like
+ *   an image. Pre-existing content is never touched.
+ * - Two sinks committing to one layout at once never corrupt `index.json`
+ *   (each commit re-reads it and renames a complete file over it), but the
+ *   last commit wins: an entry committed between its read and its rename is
+ *   lost. Blob writes may run in parallel.
+ *
+ * An existing directory must be a layout (have an `oci-layout` file of
+ * version 1.x) or be empty: s3lo does not scatter `blobs/` and `index.json`
+ * into a directory that holds other things.
+ *
+ * @throws S3loError INVALID_ARGUMENT when the path is a file or a non-empty
+ *   directory that is not a layout; INVALID_MANIFEST when the existing
+ *   `oci-layout` or `index.json` is malformed (it is never overwritten).
+ *
+ * @example
+ * ```ts
+ * import { parseTransportReference } from '@s3lo/core/ref';
+ * import { openOciLayoutSink } from '@s3lo/core/image';
+ * import { oci } from '@s3lo/core';
+ *
+ * // Copies a single-platform image from any ImageSource, in the contract's order.
+ * const location = parseTransportReference('oci:./out:v1');
+ * if (location.kind !== 'oci') throw new Error('expected oci:<dir>[:<tag>]');
+ * const sink = await openOciLayoutSink(location);
+ * let committed = false;
+ * try {
+ *   const manifest = await source.readManifest();
+ *   const { config, layers } = oci.parseImageManifest(manifest.bytes);
+ *   for (const blob of [config, ...layers]) {
+ *     if (!(await sink.hasBlob(blob))) await sink.writeBlob(blob, await source.openBlob(blob));
+ *   }
+ *   await sink.commit(manifest);
+ *   committed = true;
+ * } finally {
+ *   await sink.close({ committed });
+ * }
+ * ```
+ */
+export async function openOciLayoutSink(location: OciLayoutReference, options: OciLayoutSinkOptions = {}): Promise<ImageSink> {
+  const { signal } = options;
+  throwIfAborted(signal);
+  const existing = await findDirectory(location.path);
+  if (existing !== undefined) await checkExistingDirectory(existing, signal);
+  return new OciLayoutSink(location.toString(), resolve(location.path), location.tag);
+}
+
+async function checkExistingDirectory(layout: LayoutDirectory, signal: AbortSignal | undefined): Promise<void> {
+  let names: string[];
+  try {
+    names = await readdir(layout.root);
+  } catch (error) {
+    throw layoutFsError(error, `OCI layout directory ${layout.root}`, layout.root, signal);
+  }
+  if (names.length === 0) return;
+  if (!names.includes(OCI_LAYOUT_FILE)) {
+    throw new S3loError(
+      ErrorCode.INVALID_ARGUMENT,
+      `${layout.root} is neither an OCI image layout (it has no ${OCI_LAYOUT_FILE} file) nor empty; s3lo writes a layout only into a new or empty directory or an existing layout`,
+      { details: { path: layout.root }, hint: 'name a new directory, e.g. oci:./out' },
+    );
+  }
+  await checkLayoutFile(layout, signal);
+  // Refuse now, before any blob is written, rather than at commit.
+  await readLayoutIndex(layout, signal);
+}
+
+class OciLayoutSink implements ImageSink {
+  /** writeBlob hashes and counts every stream itself, so the copy need not. */
+  readonly verifiesBlobs = true;
+  private readonly temps = new TempFiles();
+  private readonly blobs: string;
+  /** Set once the directory, `blobs/sha256/` and `oci-layout` exist. */
+  private ready: Promise<LayoutDirectory> | undefined;
+  private closed = false;
+
+  constructor(
+    readonly description: string,
+    private readonly root: string,
+    private readonly tag: string | undefined,
+  ) {
+    this.blobs = blobDirectory(root);
+  }
+
+  async hasBlob(descriptor: Descriptor, options: CallOptions = {}): Promise<boolean> {
+    this.assertOpen();
+    throwIfAborted(options.signal);
+    const digest = parseDigest(descriptor.digest, 'blob digest');
+    const path = join(this.blobs, digestHex(digest));
+    try {
+      const stats = await stat(path);
+      // A file of another size is a leftover of some other writer: report it
+      // absent, so writeBlob replaces it.
+      return stats.isFile() && stats.size === descriptor.size;
+    } catch (error) {
+      const code = errnoCode(error);
+      if (code === 'ENOENT' || code === 'ENOTDIR') return false;
+      throw layoutFsError(error, `blob ${digest} of ${this.description}`, path, options.signal);
+    }
+  }
+
+  async writeBlob(descriptor: Descriptor, content: Readable, options: TransferOptions = {}): Promise<void> {
+    this.assertOpen();
+    const digest = parseDigest(descriptor.digest, 'blob digest');
+    const verifier = createDigestVerifier({ digest, size: descriptor.size, onProgress: options.onProgress });
+    await this.prepare(options.signal);
+    await writeFileAtomically({
+      dir: this.blobs,
+      name: digestHex(digest),
+      streams: [content, verifier],
+      what: `blob ${digest} of ${this.description}`,
+      temps: this.temps,
+      signal: options.signal,
+    });
+  }
+
+  async writeChildManifest(descriptor: Descriptor, bytes: Buffer, options: CallOptions = {}): Promise<void> {
+    this.assertOpen();
+    const digest = parseDigest(descriptor.digest, 'manifest digest');
+    checkBytes(bytes, digest, descriptor.size, `child manifest ${digest}`);
+    await this.writeBytes(digest, bytes, options.signal);
+  }
+
+  async commit(manifest: ManifestBytes, options: CallOptions = {}): Promise<void> {
+    this.assertOpen();
+    const { signal } = options;
+    const digest = parseDigest(manifest.digest, 'manifest digest');
+    checkBytes(manifest.bytes, digest, manifest.bytes.length, `manifest ${digest}`);
+    // index.json entries name images; an artifact type there would hide the image from every reader.
+    if (!isManifestMediaType(manifest.mediaType) && !isIndexMediaType(manifest.mediaType)) {
+      throw new S3loError(ErrorCode.UNSUPPORTED, `${this.description}: cannot name a ${JSON.stringify(manifest.mediaType)} document in index.json; only image manifests and indexes`, {
+        details: { mediaType: manifest.mediaType },
+      });
+    }
+    const layout = await this.prepare(signal);
+    if (!(await this.hasBlob({ mediaType: manifest.mediaType, digest, size: manifest.bytes.length }, options))) {
+      await this.writeBytes(digest, manifest.bytes, signal);
+    }
+    // Every blob rename must be durable before index.json names the image.
+    await syncDirectory(this.blobs);
+    const entry: Descriptor = {
+      mediaType: manifest.mediaType,
+      digest,
+      size: manifest.bytes.length,
+      ...(this.tag === undefined ? {} : { annotations: { [REF_NAME_ANNOTATION]: this.tag } }),
+    };
+    // Re-read now, not at open: keeps what other writers committed meanwhile.
+    const index = indexWithEntry(await readLayoutIndex(layout, signal), entry);
+    await writeFileAtomically({
+      dir: this.root,
+      name: INDEX_FILE,
+      streams: [Readable.from([Buffer.from(JSON.stringify(index))], { objectMode: false })],
+      what: `the ${INDEX_FILE} of ${this.description}`,
+      temps: this.temps,
+      signal,
+    });
+    await syncDirectory(this.root);
+  }
+
+  async close(_outcome: SinkOutcome): Promise<void> {
+    // Committed or not, only temporary files go: see openOciLayoutSink for why blobs stay.
+    this.closed = true;
+    await this.temps.removeAll();
+  }
+
+  /**
+   * Creates the directory, `blobs/sha256/` and `oci-layout` on the first
+   * write. `oci-layout` is created only when absent, by link(2), so a
+   * concurrent sink's file is never replaced and no reader sees it half-written.
+   */
+  private prepare(signal: AbortSignal | undefined): Promise<LayoutDirectory> {
+    this.ready ??= this.createLayout(signal).catch((error: unknown) => {
+      // Let the next write try again rather than repeat a stale failure.
+      this.ready = undefined;
+      throw error;
+    });
+    return this.ready;
+  }
+
+  private async createLayout(signal: AbortSignal | undefined): Promise<LayoutDirectory> {
+    throwIfAborted(signal);
+    try {
+      await mkdir(this.blobs, { recursive: true });
+    } catch (error) {
+      throw layoutFsError(error, `creating OCI layout ${this.description}`, this.blobs, signal);
+    }
+    await writeFileAtomically({
+      dir: this.root,
+      name: OCI_LAYOUT_FILE,
+      streams: [Readable.from([Buffer.from(OCI_LAYOUT_CONTENT)], { objectMode: false })],
+      what: `the ${OCI_LAYOUT_FILE} file of ${this.description}`,
+      temps: this.temps,
+      signal,
+      exclusive: true,
+    });
+    const layout = await findDirectory(this.root);
+    if (layout === undefined) {
+      throw new S3loError(ErrorCode.NOT_FOUND, `OCI layout directory ${this.root} vanished while being written`, { details: { path: this.root } });
+    }
+    // Another writer may have created the directory meanwhile, with its own oci-layout.
+    await checkLayoutFile(layout, signal);
+    return layout;
+  }
+
+  private async writeBytes(digest: Digest, bytes: Buffer, signal: AbortSignal | undefined): Promise<void> {
+    await this.prepare(signal);
+    await writeFileAtomically({
+      dir: this.blobs,
+      name: digestHex(digest),
+      streams: [Readable.from([bytes], { objectMode: false })],
+      what: `blob ${digest} of ${this.description}`,
+      temps: this.temps,
+      signal,
+    });
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new S3loError(ErrorCode.INVALID_ARGUMENT, `${this.description}: the sink is closed`);
+  }
+}
+
+/** Bytes held in memory must be what their descriptor says before they take its digest's name. */
+function checkBytes(bytes: Buffer, digest: Digest, size: number, what: string): void {
+  const actual = sha256Digest(bytes);
+  if (actual !== digest) {
+    throw new S3loError(ErrorCode.DIGEST_MISMATCH, `${what} hashes to ${actual}: refusing to store it under ${digest}`, {
+      details: { expected: digest, actual },
+    });
+  }
+  if (bytes.length !== size) {
+    throw new S3loError(ErrorCode.SIZE_MISMATCH, `${what} is ${bytes.length} bytes, its descriptor says ${size}`, {
+      details: { digest, expected: size, actual: bytes.length },
+    });
+  }
+}
