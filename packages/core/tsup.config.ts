@@ -13,7 +13,8 @@ export default defineConfig({
   format: ['esm'],
   target: 'node22',
   platform: 'node',
-  dts: true,
+  // Declarations: `tsc -p tsconfig.build.json` (see there why not tsup).
+  dts: false,
   sourcemap: true,
   clean: true,
   splitting: true,
