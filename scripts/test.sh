@@ -5,6 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/bootstrap.sh
+bash scripts/install-test-tools.sh
 rm -rf .test-results
 status=0
 pnpm turbo run build test --output-logs=full --log-order=grouped || status=$?
