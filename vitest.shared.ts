@@ -1,4 +1,4 @@
-import { basename } from 'node:path';
+import { basename, join } from 'node:path';
 import { defineConfig } from 'vitest/config';
 
 /**
@@ -13,7 +13,7 @@ export function sharedVitestConfig(packageDir: string, overrides: { testTimeout?
       include: overrides.include ?? ['test/**/*.test.ts'],
       testTimeout: overrides.testTimeout ?? 30_000,
       hookTimeout: 60_000,
-      reporters: ['default', ['json', { outputFile: `${packageDir}/../../.test-results/${name}.json` }]],
+      reporters: ['default', ['json', { outputFile: join(import.meta.dirname, '.test-results', `${name}.json`) }]],
     },
   });
 }

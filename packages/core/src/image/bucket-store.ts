@@ -177,7 +177,13 @@ export class BucketStore {
     return missing;
   }
 
-  private describe(): string {
+  /** Releases the backend's connections and handles. */
+  async close(): Promise<void> {
+    await this.backend.close?.();
+  }
+
+  /** `scheme://bucket`, for messages. */
+  describe(): string {
     return `${this.backend.scheme}://${this.backend.bucket}`;
   }
 }

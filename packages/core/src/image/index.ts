@@ -9,3 +9,17 @@ export { BucketStore, type BlobTransferOptions, type StoredManifest } from './bu
 export * from './transport.js';
 export { openBucket, type BucketOperationOptions } from './open-bucket.js';
 export * from './oci-layout/index.js';
+export * from './operations/index.js';
+export { deleteImage as delete } from './operations/delete.js';
+export { push, pull, copy, type CopyOptions, type CopyResult } from './copy/copy-operations.js';
+export {
+  copyImage,
+  DEFAULT_COPY_CONCURRENCY,
+  type CopyImageOptions,
+  type CopyImageResult,
+  type BlobProgress,
+  type CopyStart,
+} from './copy/copy-image.js';
+export { openSource, openSink, type OpenLocationOptions } from './copy/open-location.js';
+export { BucketImageSource } from './copy/bucket-source.js';
+export { BucketImageSink } from './copy/bucket-sink.js';

@@ -72,6 +72,12 @@ export interface ImageSink {
    */
   readonly maxConcurrentWrites?: number;
   /**
+   * True when the sink verifies digest and size of every blob it writes
+   * itself (a bucket does): the copy then hands it the source stream as is
+   * instead of hashing the bytes twice.
+   */
+  readonly verifiesBlobs?: boolean;
+  /**
    * Announces every digest the copy will reference before anything is
    * checked or written. A bucket records them so that a garbage collection
    * running meanwhile keeps them.
@@ -89,9 +95,10 @@ export interface ImageSink {
    */
   copyBlobFrom?(source: ImageSource, descriptor: Descriptor, options?: CallOptions): Promise<boolean>;
   /**
-   * Writes a blob from a stream that is verified while it flows: the stream
-   * errors instead of ending when the bytes are wrong, and the sink must then
-   * store nothing under the digest.
+   * Writes a blob from a stream. Unless the sink declares `verifiesBlobs`,
+   * the stream is verified while it flows: it errors instead of ending when
+   * the bytes are wrong, and the sink must then store nothing under the
+   * digest.
    */
   writeBlob(descriptor: Descriptor, content: Readable, options?: TransferOptions): Promise<void>;
   /** Writes a child manifest of an index (after the blobs it references). */

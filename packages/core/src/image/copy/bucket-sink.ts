@@ -1,0 +1,66 @@
+import type { Readable } from 'node:stream';
+import type { Digest } from '../../digest/digest.js';
+import { ErrorCode } from '../../errors/error-codes.js';
+import { S3loError } from '../../errors/s3lo-error.js';
+import type { BucketImageReference } from '../../ref/bucket-image-reference.js';
+import type { Descriptor } from '../../oci/types.js';
+import type { CallOptions } from '../../storage/backend.js';
+import type { BucketStore } from '../bucket-store.js';
+import { writeLease } from '../leases.js';
+import type { ImageSink, ManifestBytes, SinkOutcome, TransferOptions } from '../transport.js';
+
+/**
+ * A bucket tag as a copy destination. Blobs land under their digest, verified
+ * by the store while they stream; the tag is written last by
+ * {@link BucketStore.writeTag}, which re-checks every blob first. A push
+ * lease taken in `begin` keeps a concurrent GC away from the image's blobs
+ * until `close`.
+ */
+export class BucketImageSink implements ImageSink {
+  readonly description: string;
+  readonly verifiesBlobs = true;
+  #lease: { release(): Promise<void> } | undefined;
+
+  constructor(
+    readonly store: BucketStore,
+    readonly location: BucketImageReference,
+  ) {
+    if (location.tag === undefined) {
+      throw new S3loError(ErrorCode.INVALID_REFERENCE, `${location.toString()} names a digest; a destination needs a tag`, {
+        hint: `write it as ${location.scheme}://${location.bucket}/${location.image}:<tag>`,
+      });
+    }
+    this.description = location.toString();
+  }
+
+  async begin(digests: readonly Digest[], options: CallOptions = {}): Promise<void> {
+    this.#lease = await writeLease(this.store, digests, { signal: options.signal });
+  }
+
+  async hasBlob(descriptor: Descriptor, options: CallOptions = {}): Promise<boolean> {
+    const info = await this.store.statBlob(descriptor.digest, options);
+    // A blob of the wrong size under a content address is corrupt: rewrite it.
+    return info !== undefined && info.size === descriptor.size;
+  }
+
+  async writeBlob(descriptor: Descriptor, content: Readable, options: TransferOptions = {}): Promise<void> {
+    await this.store.putBlob(descriptor.digest, descriptor.size, content, options);
+  }
+
+  async writeChildManifest(descriptor: Descriptor, bytes: Buffer, options: CallOptions = {}): Promise<void> {
+    if (await this.hasBlob(descriptor, options)) return;
+    await this.store.putBlob(descriptor.digest, descriptor.size, bytes, options);
+  }
+
+  async commit(manifest: ManifestBytes, options: CallOptions = {}): Promise<void> {
+    await this.store.writeTag(this.location.image, this.location.tag as string, manifest.bytes, options);
+  }
+
+  async close(_outcome: SinkOutcome): Promise<void> {
+    try {
+      await this.#lease?.release();
+    } finally {
+      await this.store.close();
+    }
+  }
+}

@@ -1,0 +1,165 @@
+import { pipeline } from 'node:stream';
+import type { Readable } from 'node:stream';
+import type { Digest } from '../../digest/digest.js';
+import { createDigestVerifier } from '../../digest/digest-streams.js';
+import { throwIfAborted } from '../../errors/abort.js';
+import { MAX_CONFIG_BYTES, formatPlatform, parseImageConfig } from '../../oci/index.js';
+import type { Descriptor, Platform } from '../../oci/types.js';
+import { readAllCapped } from '../../storage/body.js';
+import type { CallOptions } from '../../storage/backend.js';
+import type { ImageSink, ImageSource } from '../transport.js';
+import { runBounded } from './bounded-pool.js';
+import { planCopy, type CopyPlan } from './copy-plan.js';
+
+/** How many blobs move at once unless told otherwise. */
+export const DEFAULT_COPY_CONCURRENCY = 4;
+
+/** Progress of one blob's bytes, for progress bars. */
+export interface BlobProgress {
+  readonly digest: Digest;
+  /** Bytes of this blob moved so far. */
+  readonly bytes: number;
+  /** The blob's size. */
+  readonly size: number;
+}
+
+/** What a copy is about to do, reported once before any blob moves. */
+export interface CopyStart {
+  readonly digest: Digest;
+  readonly blobs: number;
+  /** Sum of the sizes of every blob (skipped ones included). */
+  readonly totalBytes: number;
+  readonly platforms: readonly string[];
+}
+
+/** Options of the copy algorithm (and of push, pull, copy). */
+export interface CopyImageOptions extends CallOptions {
+  /**
+   * Which platforms of a multi-platform image to copy: all when absent; one
+   * (its manifest becomes the destination's tag) or several (a new index of
+   * just those).
+   */
+  readonly platforms?: readonly Platform[];
+  /** How many blobs move at once (default {@link DEFAULT_COPY_CONCURRENCY}). */
+  readonly concurrency?: number;
+  /** Called once before blobs move. */
+  readonly onStart?: (start: CopyStart) => void;
+  /** Called once per blob when it is done: copied (`skipped` false) or already there. */
+  readonly onBlob?: (digest: Digest, size: number, skipped: boolean) => void;
+  /** Called as a blob's bytes move. */
+  readonly onProgress?: (progress: BlobProgress) => void;
+}
+
+/** The outcome of a copy. */
+export interface CopyImageResult {
+  /** Digest of what the destination now holds (the top manifest or index). */
+  readonly digest: Digest;
+  readonly mediaType: string;
+  readonly blobsCopied: number;
+  readonly blobsSkipped: number;
+  /** Bytes of blobs actually moved (skipped blobs not counted). */
+  readonly bytesCopied: number;
+  /** Platforms copied, `os/arch[/variant]`. */
+  readonly platforms: readonly string[];
+}
+
+/**
+ * The one copy algorithm under push, pull and copy: plan from the source's
+ * manifest, announce the digests to the sink, move every blob the sink lacks
+ * (bounded concurrency, verified while streaming), write child manifests,
+ * then commit the top manifest last. The sink is closed in every case, told
+ * whether the copy committed; the source is closed too.
+ */
+export async function copyImage(source: ImageSource, sink: ImageSink, options: CopyImageOptions = {}): Promise<CopyImageResult> {
+  let committed = false;
+  try {
+    const { signal } = options;
+    const plan = await planCopy(source, options.platforms, { signal });
+    const platforms = plan.singleConfig ? await platformOfConfig(source, plan.singleConfig, signal) : plan.platforms;
+    options.onStart?.({
+      digest: plan.top.digest,
+      blobs: plan.blobs.length,
+      totalBytes: plan.blobs.reduce((sum, blob) => sum + blob.size, 0),
+      platforms,
+    });
+    await sink.begin?.(allDigests(plan), { signal });
+
+    let blobsCopied = 0;
+    let blobsSkipped = 0;
+    let bytesCopied = 0;
+    const limit = Math.min(options.concurrency ?? DEFAULT_COPY_CONCURRENCY, sink.maxConcurrentWrites ?? Infinity);
+    await runBounded(
+      plan.blobs,
+      limit,
+      async (blob) => {
+        if (await sink.hasBlob(blob, { signal })) {
+          blobsSkipped++;
+          options.onBlob?.(blob.digest, blob.size, true);
+          return;
+        }
+        if (!(await sink.copyBlobFrom?.(source, blob, { signal }))) await streamBlob(source, sink, blob, options);
+        blobsCopied++;
+        bytesCopied += blob.size;
+        options.onBlob?.(blob.digest, blob.size, false);
+      },
+      signal,
+    );
+
+    for (const child of plan.children) {
+      throwIfAborted(signal);
+      await sink.writeChildManifest(child.descriptor, child.bytes, { signal });
+    }
+    throwIfAborted(signal);
+    await sink.commit(plan.top, { signal });
+    committed = true;
+    return { digest: plan.top.digest, mediaType: plan.top.mediaType, blobsCopied, blobsSkipped, bytesCopied, platforms };
+  } finally {
+    await closeBoth(source, sink, committed);
+  }
+}
+
+async function streamBlob(source: ImageSource, sink: ImageSink, blob: Descriptor, options: CopyImageOptions): Promise<void> {
+  const { signal } = options;
+  const onProgress = options.onProgress && ((bytes: number) => options.onProgress?.({ digest: blob.digest, bytes, size: blob.size }));
+  const content = await source.openBlob(blob, { signal });
+  if (sink.verifiesBlobs) {
+    await sink.writeBlob(blob, content, { signal, onProgress });
+    return;
+  }
+  const verifier = createDigestVerifier({ digest: blob.digest, size: blob.size, onProgress });
+  // pipeline carries a source failure into the verifier, and destroys the
+  // source when the sink gives up on the verifier.
+  pipeline(content, verifier, () => {});
+  try {
+    await sink.writeBlob(blob, verifier, { signal });
+  } finally {
+    verifier.destroy();
+  }
+}
+
+function allDigests(plan: CopyPlan): Digest[] {
+  return [plan.top.digest, ...plan.children.map((c) => c.descriptor.digest), ...plan.blobs.map((b) => b.digest)];
+}
+
+async function platformOfConfig(source: ImageSource, config: Descriptor, signal: AbortSignal | undefined): Promise<string[]> {
+  if (config.size > MAX_CONFIG_BYTES) return [];
+  const stream = await source.openBlob(config, { signal });
+  const verifier = createDigestVerifier({ digest: config.digest, size: config.size });
+  pipeline(stream, verifier, () => {});
+  const bytes = await readAllCapped(verifier as Readable, MAX_CONFIG_BYTES, `config ${config.digest}`);
+  try {
+    const parsed = parseImageConfig(bytes);
+    return [formatPlatform({ os: parsed.os, architecture: parsed.architecture, variant: parsed.variant })];
+  } catch {
+    // Artifacts (Helm charts, SBOMs) have configs that are not image configs.
+    return [];
+  }
+}
+
+async function closeBoth(source: ImageSource, sink: ImageSink, committed: boolean): Promise<void> {
+  const results = await Promise.allSettled([sink.close({ committed }), source.close()]);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  // A close failure after a successful commit is worth reporting; after a
+  // failed copy the original error matters more and is already propagating.
+  if (failed !== undefined && committed) throw failed.reason;
+}
