@@ -1,3 +1,4 @@
+import { withIndexLock } from './index-lock.js';
 import { mkdir, readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
@@ -54,10 +55,11 @@ export interface OciLayoutSinkOptions extends CallOptions {}
  *   already written are kept: they are verified and content-addressed, so a
  *   retry reuses them, and without an `index.json` entry nothing looks like
  *   an image. Pre-existing content is never touched.
- * - Two sinks committing to one layout at once never corrupt `index.json`
- *   (each commit re-reads it and renames a complete file over it), but the
- *   last commit wins: an entry committed between its read and its rename is
- *   lost. Blob writes may run in parallel.
+ * - Sinks committing to one layout at once, in this process or others,
+ *   take turns: each commit holds `index.json.lock` (created with O_EXCL)
+ *   while it re-reads `index.json` and renames a complete new one over it, so
+ *   no committed entry is lost. A lock older than 30 s is taken to be left
+ *   by a crashed writer and broken. Blob writes run in parallel.
  *
  * An existing directory must be a layout (have an `oci-layout` file of
  * version 1.x) or be empty: s3lo does not scatter `blobs/` and `index.json`
@@ -198,17 +200,19 @@ class OciLayoutSink implements ImageSink {
       size: manifest.bytes.length,
       ...(this.tag === undefined ? {} : { annotations: { [REF_NAME_ANNOTATION]: this.tag } }),
     };
-    // Re-read now, not at open: keeps what other writers committed meanwhile.
-    const index = indexWithEntry(await readLayoutIndex(layout, signal), entry);
-    await writeFileAtomically({
-      dir: this.root,
-      name: INDEX_FILE,
-      streams: [Readable.from([Buffer.from(JSON.stringify(index))], { objectMode: false })],
-      what: `the ${INDEX_FILE} of ${this.description}`,
-      temps: this.temps,
-      signal,
+    await withIndexLock(this.root, signal, async () => {
+      // Re-read under the lock: keeps what other writers committed meanwhile.
+      const index = indexWithEntry(await readLayoutIndex(layout, signal), entry);
+      await writeFileAtomically({
+        dir: this.root,
+        name: INDEX_FILE,
+        streams: [Readable.from([Buffer.from(JSON.stringify(index))], { objectMode: false })],
+        what: `the ${INDEX_FILE} of ${this.description}`,
+        temps: this.temps,
+        signal,
+      });
+      await syncDirectory(this.root);
     });
-    await syncDirectory(this.root);
   }
 
   async close(_outcome: SinkOutcome): Promise<void> {
