@@ -23,3 +23,4 @@ export {
 export { openSource, openSink, type OpenLocationOptions } from './copy/open-location.js';
 export { BucketImageSource } from './copy/bucket-source.js';
 export { BucketImageSink } from './copy/bucket-sink.js';
+export { GcRunLayout, startGcRun, waitForGcRuns, type GcRunMarker, type WaitForGcRunsOptions } from './gc-runs.js';

@@ -18,7 +18,7 @@ import { mapConcurrent } from './operations/concurrency.js';
  * 2. GC lists `blobs/sha256/` FIRST (only blobs in that listing can be deleted), then reads the leases and the tags; leased digests count as roots.
  * 3. Right before each delete batch GC re-reads the leases, re-lists the tags (reading new or changed ones), and drops every digest now leased or referenced.
  * 4. {@link BucketStore.writeTag} re-checks every blob right before the tag PUT, so a blob GC deleted before that check fails the push instead of producing a broken tag.
- * 5. Residual window: a push whose lease lands after GC's last re-read and whose tag re-check passes before that batch's delete lands (possible only for a push reusing old, unreferenced blobs and finishing within one `deleteMany` call) can still leave a tag with a missing blob; and a push running longer than its lease's TTL is no longer protected.
+ * 5. The window left between GC's last re-read and a delete batch it already sent is closed by GC-run markers (`gc-runs.ts`): a push that finds a GC running when it is about to write its tag waits for the run to end, then uploads again what it deleted. A push running longer than its lease's TTL is no longer protected.
  *
  * Leases live at `leases/<random id>.json`, a prefix the Go s3lo ignores (its
  * pushes write no leases; they are protected only by GC's grace period, since

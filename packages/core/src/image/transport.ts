@@ -103,6 +103,13 @@ export interface ImageSink {
   writeBlob(descriptor: Descriptor, content: Readable, options?: TransferOptions): Promise<void>;
   /** Writes a child manifest of an index (after the blobs it references). */
   writeChildManifest(descriptor: Descriptor, bytes: Buffer, options?: CallOptions): Promise<void>;
+  /**
+   * Called after every blob and child manifest is written and before
+   * `commit`, with the digests written or found present. Returns those the
+   * copy must write again (a bucket: blobs a garbage collection running
+   * meanwhile deleted, found after waiting for it to end).
+   */
+  beforeCommit?(digests: readonly Digest[], options?: CallOptions): Promise<readonly Digest[]>;
   /** Makes the image visible under the destination's name: the last write. */
   commit(manifest: ManifestBytes, options?: CallOptions): Promise<void>;
   /** Releases resources; after a failed copy, removes what could look complete. */

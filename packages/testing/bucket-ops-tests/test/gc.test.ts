@@ -1,6 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCode, S3loError } from '@s3lo/core';
-import { deleteImage, gc, inspect, list, readLeasedDigests, writeLease } from '@s3lo/core/image';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { copy, deleteImage, gc, inspect, list, readLeasedDigests, startGcRun, writeLease } from '@s3lo/core/image';
 import { blobKey, blobOf, config, createBucket, layer, registryWithListHook, type TestBucket } from './support/bucket.js';
 
 const HOUR = 3_600_000;
@@ -285,5 +287,69 @@ describe('push leases on a local bucket', () => {
       for (const blob of [info.config!, ...info.layers]) expect(await bucket.store.statBlob(blob.digest), `${tag} ${blob.digest}`).toBeDefined();
     }
     expect((await readLeasedDigests(bucket.store)).activeKeys).toEqual([]);
+  });
+});
+
+describe('gc run markers (the handshake with pushes, see gc-runs.ts)', () => {
+  const runKeys = async () => (await bucket.keys()).filter((key) => key.startsWith('gc-runs/'));
+
+  it('stands while a run deletes and is gone afterwards, also when the run fails', async () => {
+    await bucket.push('app', 'v1');
+    const orphan = layer(5);
+    await bucket.store.putBlob(orphan.digest, orphan.size, orphan.bytes);
+    await bucket.age('blobs/', 2 * HOUR);
+    const seen: string[][] = [];
+    const watching = registryWithListHook(async () => {
+      seen.push(await runKeys());
+    });
+    expect((await gc(bucket.url, { registry: watching })).deleted).toBe(1);
+    expect(seen.length).toBeGreaterThan(0);
+    expect(seen.every((keys) => keys.length === 1)).toBe(true);
+    expect(await runKeys()).toEqual([]);
+
+    await mkdir(join(bucket.dir, 'manifests', 'broken', 'v1'), { recursive: true });
+    await writeFile(join(bucket.dir, 'manifests', 'broken', 'v1', 'manifest.json'), '{ not json');
+    await expect(gc(bucket.url, { registry: bucket.registry })).rejects.toThrow();
+    expect(await runKeys()).toEqual([]);
+  });
+
+  it('a dry run writes no marker', async () => {
+    await bucket.push('app', 'v1');
+    const seen: string[] = [];
+    const watching = registryWithListHook(async () => {
+      seen.push(...(await runKeys()));
+    });
+    await gc(bucket.url, { registry: watching, dryRun: true });
+    expect(seen).toEqual([]);
+  });
+
+  it('a push finishing while a run stands waits for it, then writes again what the run deleted', async () => {
+    const shared = layer(300);
+    const source = await createBucket();
+    try {
+      await source.push('app', 'v1', [shared]);
+      await bucket.push('app', 'v1', [shared]);
+      const run = await startGcRun(bucket.store);
+      let deleting: Promise<unknown> | undefined;
+      const pushing = copy(source.ref('app:v1'), bucket.ref('app:v2'), {
+        registry: bucket.registry,
+        // The standing run deletes the layer right after the push found it present.
+        onBlob: (digest, _size, skipped) => {
+          if (digest === shared.digest && skipped) deleting = bucket.store.backend.deleteMany([blobKey(shared.digest)]);
+        },
+      }).then((result) => ({ result, at: Date.now() }));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await deleting;
+      expect(await bucket.store.statBlob(shared.digest)).toBeUndefined();
+      const finishedAt = Date.now();
+      await run.finish();
+      const { result, at } = await pushing;
+      expect(at).toBeGreaterThanOrEqual(finishedAt);
+      expect(result.blobsSkipped).toBeGreaterThanOrEqual(1);
+      expect(await bucket.store.readBlob(shared.digest, 1 << 20)).toEqual(shared.bytes);
+      expect((await inspect(bucket.ref('app:v2'), { registry: bucket.registry })).digest).toBe(result.digest);
+    } finally {
+      await source.cleanup();
+    }
   });
 });

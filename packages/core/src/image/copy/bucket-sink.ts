@@ -6,6 +6,7 @@ import type { BucketImageReference } from '../../ref/bucket-image-reference.js';
 import type { Descriptor } from '../../oci/types.js';
 import type { CallOptions } from '../../storage/backend.js';
 import type { BucketStore } from '../bucket-store.js';
+import { waitForGcRuns } from '../gc-runs.js';
 import { writeLease } from '../leases.js';
 import type { ImageSink, ManifestBytes, SinkOutcome, TransferOptions } from '../transport.js';
 
@@ -50,6 +51,22 @@ export class BucketImageSink implements ImageSink {
   async writeChildManifest(descriptor: Descriptor, bytes: Buffer, options: CallOptions = {}): Promise<void> {
     if (await this.hasBlob(descriptor, options)) return;
     await this.store.putBlob(descriptor.digest, descriptor.size, bytes, options);
+  }
+
+  /**
+   * The other half of the GC handshake (see `gc-runs.ts`): wait until no GC
+   * run is active, then report the blobs that are gone (deleted by a run
+   * that was active, or by one that ran entirely while we copied) so the
+   * copy writes them again before the tag. Any run starting after the wait
+   * sees this push's lease.
+   */
+  async beforeCommit(digests: readonly Digest[], options: CallOptions = {}): Promise<readonly Digest[]> {
+    await waitForGcRuns(this.store, options);
+    const missing: Digest[] = [];
+    for (const digest of digests) {
+      if ((await this.store.statBlob(digest, options)) === undefined) missing.push(digest);
+    }
+    return missing;
   }
 
   async commit(manifest: ManifestBytes, options: CallOptions = {}): Promise<void> {

@@ -110,6 +110,16 @@ export async function copyImage(source: ImageSource, sink: ImageSink, options: C
       await sink.writeChildManifest(child.descriptor, child.bytes, { signal });
     }
     throwIfAborted(signal);
+    const again = new Set(await sink.beforeCommit?.([...plan.blobs, ...plan.children.map((c) => c.descriptor)].map((d) => d.digest), { signal }));
+    if (again.size > 0) {
+      // A garbage collection deleted some while we copied (it could not know
+      // we were about to reuse them): write them again.
+      await runBounded(plan.blobs.filter((b) => again.has(b.digest)), limit, (blob) => streamBlob(source, sink, blob, options), signal);
+      for (const child of plan.children.filter((c) => again.has(c.descriptor.digest))) {
+        await sink.writeChildManifest(child.descriptor, child.bytes, { signal });
+      }
+    }
+    throwIfAborted(signal);
     await sink.commit(plan.top, { signal });
     committed = true;
     return { digest: plan.top.digest, mediaType: plan.top.mediaType, blobsCopied, blobsSkipped, bytesCopied, platforms };

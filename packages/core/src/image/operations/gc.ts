@@ -7,6 +7,7 @@ import type { ObjectInfo } from '../../storage/backend.js';
 import { listAll } from '../../storage/list-all.js';
 import { BucketLayout, digestOfBlobKey } from '../bucket-layout.js';
 import type { BucketStore } from '../bucket-store.js';
+import { startGcRun, type GcRunMarker } from '../gc-runs.js';
 import { readLeasedDigests, type LeasedDigests } from '../leases.js';
 import type { BucketOperationOptions } from '../open-bucket.js';
 import { compareUtf8 } from './compare.js';
@@ -148,6 +149,17 @@ export async function gc(bucketRef: BucketLocationInput, options: GcOptions = {}
   const { signal } = options;
 
   return withStore(location, options, async (store) => {
+    // 0. The run's marker, before anything is read: pushes that finish while
+    //    it stands wait for it to go (see gc-runs.ts). A dry run deletes nothing.
+    const run = dryRun ? undefined : await startGcRun(store, { signal });
+    try {
+      return await collect(store, run);
+    } finally {
+      await run?.finish();
+    }
+  });
+
+  async function collect(store: BucketStore, run: GcRunMarker | undefined): Promise<GcResult> {
     // 1. Blobs first: anything uploaded after this listing is out of reach.
     const blobs = await listBlobs(store, signal);
 
@@ -178,7 +190,10 @@ export async function gc(bucketRef: BucketLocationInput, options: GcOptions = {}
       const batch = old.slice(start, start + batchSize).filter((blob) => !marked.has(blob.digest) && !leases.digests.has(blob.digest));
       skippedInUse += Math.min(batchSize, old.length - start) - batch.length;
       if (batch.length === 0) continue;
-      if (!dryRun) await deleteBatch(store, batch, deletedDigests.length, signal);
+      if (!dryRun) {
+        await run?.refresh({ signal });
+        await deleteBatch(store, batch, deletedDigests.length, signal);
+      }
       for (const blob of batch) {
         deletedDigests.push(blob.digest);
         freedBytes += blob.size;
@@ -200,7 +215,7 @@ export async function gc(bucketRef: BucketLocationInput, options: GcOptions = {}
       deletedDigests,
       leases: { active: leases.activeKeys.length, expired: leases.expiredKeys.length },
     };
-  });
+  }
 }
 
 async function listBlobs(store: BucketStore, signal: AbortSignal | undefined): Promise<BlobObject[]> {
