@@ -8,6 +8,6 @@ cd "$(dirname "$0")/.."
 bash scripts/install-test-tools.sh
 rm -rf .test-results
 status=0
-pnpm turbo run build test --output-logs=full --log-order=grouped || status=$?
+pnpm turbo run build typecheck test --output-logs=full --log-order=grouped || status=$?
 node scripts/test-summary.mjs || status=1
 exit "$status"

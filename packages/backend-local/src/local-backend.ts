@@ -8,6 +8,7 @@ import {
   STORAGE_CONTRACT_VERSION,
   abortError,
   assertValidPrefix,
+  mapConcurrent,
   throwIfAborted,
   type BackendCapabilities,
   type ByteRange,
@@ -22,7 +23,6 @@ import {
   type StorageBackend,
 } from '@s3lo/core/storage';
 import { writeAtomically } from './atomic-write.js';
-import { forEachLimit } from './concurrency.js';
 import { enterOrCreate, pruneEmptyDirectories } from './directories.js';
 import { errnoCode, escapesRoot, keyConflict, notFound, toS3loError } from './fs-errors.js';
 import { decodeToken, encodeToken, startDirectory, walk, type WalkEntry } from './list.js';
@@ -207,8 +207,7 @@ export class LocalBackend implements StorageBackend {
       throw toS3loError(error, { op: 'delete', signal });
     });
     if (root !== undefined) {
-      await forEachLimit(keys, FILE_CONCURRENCY, async (key, index) => {
-        throwIfAborted(signal);
+      await mapConcurrent(keys, FILE_CONCURRENCY, signal, async (key, index) => {
         outcomes[index] = await this.#deleteOne(root, key, signal);
       });
     }
@@ -394,8 +393,7 @@ function validateRange(range: ByteRange | undefined): void {
 async function statEntries(entries: readonly WalkEntry[], signal: AbortSignal | undefined): Promise<ObjectInfo[]> {
   const files = entries.flatMap((entry) => (entry.kind === 'object' ? [entry] : []));
   const infos: (ObjectInfo | undefined)[] = new Array<ObjectInfo | undefined>(files.length);
-  await forEachLimit(files, FILE_CONCURRENCY, async (file, index) => {
-    throwIfAborted(signal);
+  await mapConcurrent(files, FILE_CONCURRENCY, signal, async (file, index) => {
     try {
       const stats = await lstat(file.path);
       if (stats.isFile()) infos[index] = { key: file.key, size: stats.size, lastModified: stats.mtime };

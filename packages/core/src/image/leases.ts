@@ -7,7 +7,7 @@ import type { CallOptions } from '../storage/backend.js';
 import { readAllCapped } from '../storage/body.js';
 import { listAll } from '../storage/list-all.js';
 import type { BucketStore } from './bucket-store.js';
-import { mapConcurrent } from './operations/concurrency.js';
+import { mapConcurrent } from '../storage/map-concurrent.js';
 
 /**
  * Push leases: how GC stays safe while pushes run (the bucket format lets GC

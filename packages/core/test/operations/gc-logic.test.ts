@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ErrorCode, S3loError } from '../../src/errors/index.js';
 import { blobKey } from '../../src/image/bucket-layout.js';
 import { gc, stats, writeLease } from '../../src/image/operations/index.js';
-import { mapConcurrent } from '../../src/image/operations/concurrency.js';
+import { mapConcurrent } from '../../src/storage/map-concurrent.js';
 import { rejected } from '../support/thrown.js';
 import { configFor, putManifest, pushImage, randomLayer } from './images.js';
 import { memoryBucket } from './memory-backend.js';

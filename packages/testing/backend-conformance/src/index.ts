@@ -22,7 +22,6 @@ export { compareKeys, sortKeys, expectedListing, AWKWARD_KEYS, INVALID_KEYS, INV
 export { collectListing, assertSameKeys, type CollectedListing } from './listing.js';
 export { expectS3loError, expectAnyS3loError, describeError } from './expect-error.js';
 export { payloadChunks, payloadReadable, payloadBytes, payloadSha256, sha256Hex, sha256OfStream, readAll } from './payload.js';
-export { forEachLimit } from './concurrency.js';
 
 /**
  * Registers the conformance suite (vitest `describe`/`it` blocks) for one

@@ -8,7 +8,7 @@ import type { Descriptor, Platform } from '../../oci/types.js';
 import { readAllCapped } from '../../storage/body.js';
 import type { CallOptions } from '../../storage/backend.js';
 import type { ImageSink, ImageSource } from '../transport.js';
-import { runBounded } from './bounded-pool.js';
+import { mapConcurrent } from '../../storage/map-concurrent.js';
 import { planCopy, type CopyPlan } from './copy-plan.js';
 
 /** How many blobs move at once unless told otherwise. */
@@ -88,9 +88,10 @@ export async function copyImage(source: ImageSource, sink: ImageSink, options: C
     let blobsSkipped = 0;
     let bytesCopied = 0;
     const limit = Math.min(options.concurrency ?? DEFAULT_COPY_CONCURRENCY, sink.maxConcurrentWrites ?? Infinity);
-    await runBounded(
+    await mapConcurrent(
       plan.blobs,
       limit,
+      signal,
       async (blob) => {
         if (await sink.hasBlob(blob, { signal })) {
           blobsSkipped++;
@@ -102,7 +103,6 @@ export async function copyImage(source: ImageSource, sink: ImageSink, options: C
         bytesCopied += blob.size;
         options.onBlob?.(blob.digest, blob.size, false);
       },
-      signal,
     );
 
     for (const child of plan.children) {
@@ -114,7 +114,7 @@ export async function copyImage(source: ImageSource, sink: ImageSink, options: C
     if (again.size > 0) {
       // A garbage collection deleted some while we copied (it could not know
       // we were about to reuse them): write them again.
-      await runBounded(plan.blobs.filter((b) => again.has(b.digest)), limit, (blob) => streamBlob(source, sink, blob, options), signal);
+      await mapConcurrent(plan.blobs.filter((b) => again.has(b.digest)), limit, signal, (blob) => streamBlob(source, sink, blob, options));
       for (const child of plan.children.filter((c) => again.has(c.descriptor.digest))) {
         await sink.writeChildManifest(child.descriptor, child.bytes, { signal });
       }

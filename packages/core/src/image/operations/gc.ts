@@ -11,7 +11,7 @@ import { startGcRun, type GcRunMarker } from '../gc-runs.js';
 import { readLeasedDigests, type LeasedDigests } from '../leases.js';
 import type { BucketOperationOptions } from '../open-bucket.js';
 import { compareUtf8 } from './compare.js';
-import { mapConcurrent } from './concurrency.js';
+import { mapConcurrent } from '../../storage/map-concurrent.js';
 import { inContext, ManifestGraph, readManifestObject } from './manifest-graph.js';
 import { listRootObjects } from './tag-objects.js';
 import { toLocation, withStore, type BucketLocationInput } from './targets.js';

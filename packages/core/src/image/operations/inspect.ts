@@ -8,7 +8,7 @@ import type { Descriptor, ManifestDocument } from '../../oci/types.js';
 import type { BucketImageReference } from '../../ref/bucket-image-reference.js';
 import type { BucketStore, StoredManifest } from '../bucket-store.js';
 import type { BucketOperationOptions } from '../open-bucket.js';
-import { mapConcurrent } from './concurrency.js';
+import { mapConcurrent } from '../../storage/map-concurrent.js';
 import { inContext, manifestSize, ManifestGraph } from './manifest-graph.js';
 import { listTagsOfImage } from './tag-objects.js';
 import { toImageReference, withStore, type BucketImageInput } from './targets.js';

@@ -2,7 +2,7 @@ import { parseManifestDocument } from '../../oci/parse-manifest.js';
 import { listAll } from '../../storage/list-all.js';
 import { BucketLayout, digestOfBlobKey } from '../bucket-layout.js';
 import type { BucketOperationOptions } from '../open-bucket.js';
-import { mapConcurrent } from './concurrency.js';
+import { mapConcurrent } from '../../storage/map-concurrent.js';
 import { inContext, ManifestGraph, readManifestObject } from './manifest-graph.js';
 import { listTagObjects } from './tag-objects.js';
 import { toLocation, withStore, type BucketLocationInput } from './targets.js';

@@ -1,6 +1,5 @@
 import { describe, expect } from 'vitest';
-import type { ListOptions, StorageBackend } from '@s3lo/core/storage';
-import { forEachLimit } from '../concurrency.js';
+import { mapConcurrent, type ListOptions, type StorageBackend } from '@s3lo/core/storage';
 import { deleteAll, putBytes, type Suite } from '../context.js';
 import { expectedListing, sortKeys } from '../keys.js';
 import { assertSameKeys, collectListing } from '../listing.js';
@@ -39,7 +38,7 @@ function manyKeys(count: number): string[] {
 
 /** Writes each key with its own UTF-8 bytes as content, `concurrency` at a time. */
 export async function putKeys(backend: StorageBackend, keys: readonly string[], concurrency: number): Promise<void> {
-  await forEachLimit(keys, concurrency, async (key) => {
+  await mapConcurrent(keys, concurrency, undefined, async (key) => {
     try {
       await putBytes(backend, key, key);
     } catch (error) {

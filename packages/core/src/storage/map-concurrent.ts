@@ -1,9 +1,15 @@
-import { throwIfAborted } from '../../errors/abort.js';
+import { throwIfAborted } from '../errors/abort.js';
 
 /**
  * `fn` over `items` with at most `limit` calls in flight; results in input
  * order. The first failure rejects the whole call once the calls already
- * started have settled, and no new call starts after it (or after an abort).
+ * started have settled (so nothing is left writing after the caller moved
+ * on), and no new call starts after it (or after an abort).
+ *
+ * @example
+ * ```ts
+ * const sizes = await mapConcurrent(keys, 16, signal, async (key) => (await backend.stat(key, { signal })).size);
+ * ```
  */
 export async function mapConcurrent<T, R>(
   items: readonly T[],
@@ -27,7 +33,7 @@ export async function mapConcurrent<T, R>(
       }
     }
   }
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
   if (failed) throw failure;
   return results;
 }
