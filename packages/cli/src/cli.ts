@@ -1,0 +1,144 @@
+import { commandHelp, generalHelp, usageLine } from './args/help.js';
+import { parseCommandLine } from './args/parse.js';
+import { readBackendOptions, readDuration } from './args/values.js';
+import { COMMANDS } from './commands/index.js';
+import type { CliIo, CommandDefinition, RunContext } from './commands/command.js';
+import { ExitCode } from './errors/exit-codes.js';
+import { describeFailure } from './errors/report.js';
+import { TimeoutError } from './errors/abort-reasons.js';
+import { UsageError } from './errors/usage-error.js';
+import { formatDuration } from './args/duration.js';
+import { shortDigest } from './output/digests.js';
+import { renderDocument } from './output/render.js';
+import { formatBytes } from './output/sizes.js';
+import { PluginHost } from './plugins/plugin-host.js';
+import { silentProgress, type ProgressReporter } from './progress/progress-reporter.js';
+import { LineProgress, TerminalProgress } from './progress/terminal-progress.js';
+
+export type { CliIo } from './commands/command.js';
+
+/** Options of {@link run}. */
+export interface RunOptions {
+  readonly io: CliIo;
+  /**
+   * The user's stop request (Ctrl-C, SIGTERM): its abort reason should be an
+   * `InterruptedError`, which makes a cancelled run exit 130.
+   */
+  readonly interrupt?: AbortSignal;
+}
+
+/**
+ * Runs one `s3lo` command line and returns its exit code. Never throws and
+ * never exits the process: `main.ts` owns the process (signals, exit).
+ *
+ * Order of events: parse and validate everything (usage errors exit 2
+ * with nothing done), load plugins, run, then print the result: text for
+ * people, or one JSON/YAML document, on stdout. Errors go to stderr.
+ */
+export async function run(argv: readonly string[], options: RunOptions): Promise<number> {
+  const { io } = options;
+  const interrupt = options.interrupt ?? new AbortController().signal;
+  // Before flags are parsed, --verbose is read loosely so even a usage error can show its detail.
+  let verbose = argv.includes('--verbose') || argv.includes('-v');
+  let command: CommandDefinition | undefined;
+  const fail = async (error: unknown, abortReason?: unknown): Promise<number> => {
+    const failure = describeFailure(error instanceof UsageError && command !== undefined ? error.forCommand(command.name) : error, {
+      verbose,
+      abortReason,
+      usage: (name) => usageLine(COMMANDS.find((c) => c.name === name)),
+    });
+    await write(io.stderr, failure.lines.map((line) => `${line}\n`).join(''));
+    return failure.exitCode;
+  };
+
+  let commandLine;
+  try {
+    commandLine = parseCommandLine(argv, COMMANDS);
+  } catch (error) {
+    return fail(error);
+  }
+  if (commandLine.kind === 'help') {
+    await write(io.stdout, commandLine.command === undefined ? generalHelp(COMMANDS) : commandHelp(commandLine.command));
+    return ExitCode.OK;
+  }
+  command = commandLine.command;
+  const { globals, positionals, values } = commandLine;
+  verbose = globals.verbose;
+
+  let plan: unknown;
+  let timeoutMs: number | undefined;
+  let backendOptions;
+  try {
+    plan = command.prepare({ positionals, values });
+    timeoutMs = readDuration(values, 'timeout');
+    if (timeoutMs === 0) throw new UsageError('--timeout must be longer than 0', { hint: 'leave it out to wait as long as it takes' });
+    backendOptions = readBackendOptions(values);
+  } catch (error) {
+    return fail(error);
+  }
+
+  const timeout = timeoutMs === undefined ? undefined : AbortSignal.timeout(timeoutMs);
+  const signal = timeout === undefined ? interrupt : AbortSignal.any([interrupt, timeout]);
+  const host = new PluginHost(io.cwd, io.env);
+  const note = (line: string): void => {
+    if (!globals.quiet) io.stderr.write(`${line}\n`);
+  };
+  const reporters: ProgressReporter[] = [];
+  // On Ctrl-C the bars go at once, so the terminal is left clean while the
+  // transfer winds down (removing partial uploads, releasing its lease).
+  signal.addEventListener(
+    'abort',
+    () => {
+      reporters.forEach((r) => r.finish());
+      if (interrupt.aborted) note('cancelling: removing partial uploads, writing no tag (press Ctrl-C again to quit at once)');
+    },
+    { once: true },
+  );
+  const context: RunContext = {
+    io,
+    signal,
+    registry: host.registry,
+    backendOptions,
+    output: globals.output,
+    quiet: globals.quiet,
+    verbose: globals.verbose,
+    note,
+    plugins: () => host.all(),
+    progress: () => {
+      const reporter = progressFor(io, globals);
+      reporters.push(reporter);
+      return reporter;
+    },
+  };
+
+  try {
+    if (command.usesPlugins !== false) {
+      await host.loadConfigured();
+      if (command.needs !== undefined) await host.prepare(command.needs(plan));
+    }
+    const result = await command.run(plan, context);
+    const text = globals.output === 'text' ? command.text(result, context) : renderDocument(result, globals.output);
+    await write(io.stdout, text);
+    return ExitCode.OK;
+  } catch (error) {
+    reporters.forEach((r) => r.finish());
+    const reason = interrupt.aborted ? interrupt.reason : timeout?.aborted ? new TimeoutError(formatDuration(timeoutMs ?? 0)) : undefined;
+    return fail(error, reason);
+  }
+}
+
+/** Bars on a terminal; a line per blob off one with --verbose; else nothing (also for -o json|yaml and --quiet). */
+function progressFor(io: CliIo, globals: { output: string; quiet: boolean; verbose: boolean }): ProgressReporter {
+  if (globals.quiet || globals.output !== 'text') return silentProgress;
+  if (io.stderr.isTTY === true && io.env['TERM'] !== 'dumb') return new TerminalProgress(io.stderr);
+  if (globals.verbose) return new LineProgress((line) => io.stderr.write(`${line}\n`), formatBytes, shortDigest);
+  return silentProgress;
+}
+
+/** Resolves once the text is handed to the OS, so exiting right after loses nothing (pipes are asynchronous on some systems). */
+function write(stream: NodeJS.WritableStream, text: string): Promise<void> {
+  if (text === '') return Promise.resolve();
+  return new Promise((resolve) => {
+    stream.write(text, () => resolve());
+  });
+}

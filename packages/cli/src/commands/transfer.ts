@@ -1,0 +1,131 @@
+import { image, type ref } from '@s3lo/core';
+import type { CopyResult } from '@s3lo/core/image';
+import { readConcurrency, readImageLocation, readBucketImage, readPlatforms, requireExplicitTag } from '../args/values.js';
+import { formatDuration } from '../args/duration.js';
+import { shortDigest } from '../output/digests.js';
+import { count, formatBytes } from '../output/sizes.js';
+import { guardTagOverwrite } from '../policy/tag-guard.js';
+import { defineCommand, type CommandInput, type RunContext } from './command.js';
+import { needsOf } from './needs.js';
+
+type Verb = 'push' | 'pull' | 'copy';
+
+interface TransferPlan {
+  readonly source: ref.ImageLocation;
+  readonly destination: ref.ImageLocation;
+  readonly platforms: string[] | undefined;
+  readonly concurrency: number | undefined;
+  readonly force: boolean;
+}
+
+/** A transfer's result as printed: the library's, unchanged (timing is for people only). */
+type TransferResult = CopyResult & { readonly [elapsed]?: number };
+const elapsed = Symbol('elapsed');
+
+const PAST: Record<Verb, string> = { push: 'pushed', pull: 'pulled', copy: 'copied' };
+
+function prepare(verb: Verb, input: CommandInput): TransferPlan {
+  const [sourceText = '', destinationText = ''] = input.positionals;
+  // push: a bare name:tag source is a Docker Engine image, as with `docker push`;
+  // pull: a bare name:tag destination is one too (load into the engine).
+  const source = verb === 'pull' ? readBucketImage(sourceText, 'source') : readImageLocation(sourceText, 'source', verb === 'push' ? { bareNameIs: 'docker-daemon' } : {});
+  const destination =
+    verb === 'push' ? readBucketImage(destinationText, 'destination') : readImageLocation(destinationText, 'destination', verb === 'pull' ? { bareNameIs: 'docker-daemon' } : {});
+  if (destination.kind === 'bucket-image') requireExplicitTag(destination, destinationText, verb, false);
+  return {
+    source,
+    destination,
+    platforms: readPlatforms(input.values),
+    concurrency: readConcurrency(input.values),
+    force: input.values.force === true,
+  };
+}
+
+async function run(plan: TransferPlan, context: RunContext): Promise<TransferResult> {
+  const started = performance.now();
+  const { signal, registry, backendOptions } = context;
+  const check =
+    plan.destination.kind === 'bucket-image' && !plan.force ? await guardTagOverwrite(plan.destination, { registry, backendOptions, signal }) : () => {};
+  const progress = context.progress();
+  try {
+    const result = await image.copy(plan.source, plan.destination, {
+      signal,
+      registry,
+      backendOptions,
+      ...(plan.platforms === undefined ? {} : { platform: plan.platforms }),
+      ...(plan.concurrency === undefined ? {} : { concurrency: plan.concurrency }),
+      onStart: (start) => {
+        // Before any blob moves or any lease is written: refusing here leaves no trace.
+        check(start.digest);
+        progress.start(start);
+      },
+      onProgress: (p) => progress.progress(p),
+      onBlob: (digest, size, skipped) => progress.blob(digest, size, skipped),
+    });
+    return Object.defineProperty({ ...result }, elapsed, { value: performance.now() - started, enumerable: false });
+  } finally {
+    progress.finish();
+  }
+}
+
+function text(verb: Verb, result: TransferResult): string {
+  const took = result[elapsed];
+  const platforms = result.platforms.length > 1 ? `; ${count(result.platforms.length, 'platform')} (${result.platforms.join(', ')})` : '';
+  return (
+    `${PAST[verb]} ${result.reference} (${shortDigest(result.digest)}): ` +
+    `${count(result.blobsCopied, 'blob')} copied (${formatBytes(result.bytesCopied)}), ${result.blobsSkipped} skipped` +
+    `${platforms}${took === undefined ? '' : `, ${formatDuration(took)}`}\n`
+  );
+}
+
+const TRANSFER_OPTIONS = ['platform', 'concurrency', 'endpoint', 'region', 'timeout'] as const;
+
+export const push = defineCommand<TransferPlan, TransferResult>({
+  name: 'push',
+  summary: 'push an image into a bucket',
+  arguments: '<source> <destination>',
+  description: `Copies an image into a bucket: every blob the bucket lacks (verified against its digest while it streams), then the tag, written last. Blobs already in the bucket are skipped.
+
+<source> is an image of the local Docker Engine (name:tag or docker-daemon:name:tag, needs @s3lo/transport-docker), an OCI layout (oci:<dir>[:<tag>]), an archive (oci-archive:<file>[:<tag>], docker-archive:<file>[:<name:tag>]) or another bucket image. <destination> is a bucket image with an explicit tag: <scheme>://<bucket>/<image>:<tag>.
+
+--force: when the bucket's s3lo.yaml (the Go s3lo's configuration) marks the image immutable, an existing tag is only overwritten with --force. Pushing the same image again is never refused.`,
+  examples: ['s3lo push oci:./layout:v1 s3://my-bucket/team/app:v1', 's3lo push docker-archive:app.tar local://./store/app:v1 --platform linux/amd64'],
+  positionals: ['source', 'destination'],
+  options: [...TRANSFER_OPTIONS, 'force'],
+  prepare: (input) => prepare('push', input),
+  needs: (plan) => needsOf([plan.source, plan.destination]),
+  run,
+  text: (result) => text('push', result),
+});
+
+export const pull = defineCommand<TransferPlan, TransferResult>({
+  name: 'pull',
+  summary: 'pull an image out of a bucket',
+  arguments: '<source> <destination>',
+  description: `Copies an image out of a bucket to an OCI layout (oci:<dir>[:<tag>]), an archive (oci-archive:<file>[:<tag>], docker-archive:<file>[:<name:tag>]), the local Docker Engine (name:tag, needs @s3lo/transport-docker) or another bucket. Every blob is verified against its digest while it streams. Without a tag the source is <image>:latest.`,
+  examples: ['s3lo pull s3://my-bucket/team/app:v1 oci:./layout:v1', 's3lo pull local://./store/app:v1 docker-archive:app.tar:app:v1'],
+  positionals: ['source', 'destination'],
+  options: [...TRANSFER_OPTIONS, 'force'],
+  optionHelp: { force: "with a bucket destination: overwrite a tag its s3lo.yaml marks immutable" },
+  prepare: (input) => prepare('pull', input),
+  needs: (plan) => needsOf([plan.source, plan.destination]),
+  run,
+  text: (result) => text('pull', result),
+});
+
+export const copy = defineCommand<TransferPlan, TransferResult>({
+  name: 'copy',
+  aliases: ['cp'],
+  summary: 'copy an image between any two locations',
+  arguments: '<source> <destination>',
+  description: `Copies an image from any location to any other: buckets (across stores too), OCI layouts, archives, registries (with their transport). A bare name here is a registry image (Docker's rules), as in skopeo. A bucket destination needs an explicit tag.
+
+--force: as for push, overwrite a tag the destination bucket's s3lo.yaml marks immutable.`,
+  examples: ['s3lo copy s3://staging/app:v1 s3://prod/app:v1', 's3lo copy local://./store/app:v1 oci-archive:app.tar:v1'],
+  positionals: ['source', 'destination'],
+  options: [...TRANSFER_OPTIONS, 'force'],
+  prepare: (input) => prepare('copy', input),
+  needs: (plan) => needsOf([plan.source, plan.destination]),
+  run,
+  text: (result) => text('copy', result),
+});

@@ -1,0 +1,124 @@
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runCli, tempDir } from './helpers/cli.js';
+import { filesUnder, makeImage } from './helpers/images.js';
+
+// Exit codes and messages for what users get wrong. A usage error (exit 2)
+// is found before any work: the bucket directory must not even be created.
+let work: string;
+const run = (args: string[]) => runCli(args, { cwd: work });
+
+beforeAll(async () => {
+  work = await tempDir();
+  await makeImage(join(work, 'layout'));
+});
+
+/** Runs a command that must fail with a usage error without touching the store. */
+async function usage(args: string[]) {
+  const result = await run(args);
+  expect(result.code, result.stderr).toBe(2);
+  expect(result.stdout).toBe('');
+  expect(result.stderr).toMatch(/^error: /);
+  expect(result.stderr).toMatch(/^usage: s3lo /m);
+  expect(result.stderr).not.toMatch(/\n\s+at /); // no stack without --verbose
+  expect(await filesUnder(join(work, 'store'))).toEqual([]);
+  return result.stderr;
+}
+
+describe('usage errors exit 2 before any work', () => {
+  it('no command, unknown command (with a suggestion)', async () => {
+    expect(await usage([])).toMatch(/^error: no command given$/m);
+    expect(await usage(['pussh', 'a', 'b'])).toMatch(/^error: unknown command "pussh"\nhint: did you mean 'push'\?/);
+  });
+
+  it('unknown flags, flags of other commands, missing or extra values', async () => {
+    expect(await usage(['push', 'oci:./layout:v1', 'local://./store/app:v1', '--bogus'])).toMatch(/^error: unknown flag --bogus$/m);
+    expect(await usage(['push', 'oci:./layout:v1', 'local://./store/app:v1', '--confirm'])).toMatch(/^error: push has no --confirm flag$/m);
+    expect(await usage(['push', 'oci:./layout:v1', 'local://./store/app:v1', '--platform'])).toMatch(/^error: --platform needs a value/m);
+    expect(await usage(['push', 'oci:./layout:v1', 'local://./store/app:v1', '--platform', '--force'])).toMatch(/^error: --platform needs a value/m);
+    expect(await usage(['push', 'oci:./layout:v1', 'local://./store/app:v1', '--force=yes'])).toMatch(/^error: --force takes no value$/m);
+    expect(await usage(['push', 'oci:./layout:v1'])).toMatch(/^error: push needs 2 arguments: <destination> is missing$/m);
+    expect(await usage(['list', 'local://./store', 'extra'])).toMatch(/^error: list takes 1 argument, got 2: unexpected "extra"$/m);
+  });
+
+  it('bad -o, bad durations, bad numbers, bad endpoint, bad platform', async () => {
+    expect(await usage(['push', 'oci:./layout:v1', 'local://./store/app:v1', '-o', 'xml'])).toMatch(/^error: -o\/--output "xml" is not an output format\nhint: use one of text, json, yaml/m);
+    expect(await usage(['list', 'local://./store', '--output=table'])).toMatch(/is not an output format/);
+    expect(await usage(['push', 'oci:./layout:v1', 'local://./store/app:v1', '--timeout', '10'])).toMatch(/^error: --timeout "10" is not a duration\nhint: write it like 30s/m);
+    expect(await usage(['push', 'oci:./layout:v1', 'local://./store/app:v1', '--timeout', '0s'])).toMatch(/^error: --timeout must be longer than 0/m);
+    expect(await usage(['clean', 'local://./store', '--grace', '1 hour'])).toMatch(/--grace "1 hour" is not a duration/);
+    expect(await usage(['push', 'oci:./layout:v1', 'local://./store/app:v1', '--concurrency', '0'])).toMatch(/--concurrency "0" is not a whole number from 1 to 256/);
+    expect(await usage(['push', 'oci:./layout:v1', 'local://./store/app:v1', '--concurrency', 'many'])).toMatch(/--concurrency "many"/);
+    expect(await usage(['list', 'local://./store', '--endpoint', 'minio:9000'])).toMatch(/--endpoint "minio:9000" is not an http:\/\/ or https:\/\/ URL/);
+    expect(await usage(['push', 'oci:./layout:v1', 'local://./store/app:v1', '--platform', 'linux'])).toMatch(/^error: invalid platform "linux"/m);
+  });
+
+  it('bad references say what is wrong', async () => {
+    expect(await usage(['inspect', 'local://./store/app:..'])).toMatch(/^error: invalid reference "local:\/\/\.\/store\/app:\.\.": tag "\.\." is not allowed/m);
+    expect(await usage(['delete', 'local://./store/../app:v1'])).toMatch(/^error: invalid reference/m);
+    expect(await usage(['list', 'local://./store/app:v1'])).toMatch(/names a tag or digest/);
+    expect(await usage(['push', 'oci:./layout:v1', 'oci:./elsewhere:v1'])).toMatch(/^error: /m);
+    expect(await usage(['pull', 'oci:./layout:v1', 'oci:./x:v1'])).toMatch(/^error: /m);
+    expect(await usage(['clean', 'local://./store/team/'])).toMatch(/^error: clean works on a whole bucket; .*\nhint: blobs are shared by every image: run s3lo clean local:\/\/\.\/store\//m);
+  });
+
+  it('writing or deleting needs an explicit tag', async () => {
+    expect(await usage(['push', 'oci:./layout:v1', 'local://./store/app'])).toMatch(/^error: local:\/\/\.\/store\/app has no tag; push needs one\nhint: add one, e.g. local:\/\/\.\/store\/app:latest\n/);
+    expect(await usage(['copy', 'oci:./layout:v1', 'local://./store/app'])).toMatch(/has no tag; copy needs one/);
+    expect(await usage(['delete', 'local://./store/app'])).toMatch(/has no tag; delete needs one\nhint: add one, e.g. local:\/\/\.\/store\/app:latest \(or @sha256:<digest>\)/);
+    expect(await usage(['push', 'oci:./layout:v1', `local://./store/app@sha256:${'a'.repeat(64)}`])).toMatch(/names a digest; push needs a tag/);
+  });
+});
+
+describe('operation failures exit 1 with error and hint lines', () => {
+  it('a missing image', async () => {
+    const result = await run(['inspect', 'local://./store/missing:v1']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^error: image missing:v1 not found in local:\/\/\/.*store\n$/);
+    const pull = await run(['pull', 'local://./store/missing:v1', 'oci:./out:v1']);
+    expect(pull.code).toBe(1);
+    expect(pull.stderr).toMatch(/^error: .*missing:v1 not found/);
+  });
+
+  it('a missing source layout', async () => {
+    const result = await run(['push', 'oci:./no-such-layout:v1', 'local://./store/app:v1']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^error: /);
+  });
+
+  it('an unknown scheme names the packages to install', async () => {
+    const result = await run(['list', 'nosuch://bucket']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      'error: no storage backend for nosuch://: @s3lo/backend-nosuch or s3lo-backend-nosuch would serve it, and neither is installed\n' +
+        'hint: install it (npm install -g s3lo-backend-nosuch, or into ./node_modules) and s3lo loads it by name; or name a plugin package in S3LO_PLUGINS\n',
+    );
+    const s3 = await run(['list', 's3://bucket']);
+    expect(s3.stderr).toMatch(/^error: no storage backend for s3:\/\/: @s3lo\/backend-s3 would serve it, and it is not installed$/m);
+  });
+
+  it('push of a bare name:tag (the Docker Engine) says which package is missing', async () => {
+    const result = await run(['push', 'app:v1', 'local://./store/app:v1']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^error: no transport for docker-daemon: images: they need @s3lo\/transport-docker, which this s3lo does not include/);
+    expect(result.stderr).toMatch(/^hint: install @s3lo\/transport-docker and load it with S3LO_PLUGINS=@s3lo\/transport-docker; or save the image with `docker save/m);
+    expect(await filesUnder(join(work, 'store'))).toEqual([]);
+  });
+
+  it('--verbose adds the code, details and the stack', async () => {
+    const result = await run(['inspect', 'local://./store/missing:v1', '--verbose']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^error: image missing:v1 not found/);
+    expect(result.stderr).toMatch(/^code: NOT_FOUND$/m);
+    expect(result.stderr).toMatch(/^details: \{"image":"missing","tag":"v1"\}$/m);
+    expect(result.stderr).toMatch(/\n\s+at /);
+  });
+
+  it('--timeout: exit 1, says it timed out', async () => {
+    await makeImage(join(work, 'big'), { layers: [{ size: 16 << 20 }] });
+    const result = await run(['push', 'oci:./big:v1', 'local://./slow/app:v1', '--timeout', '1ms']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^error: timed out after 1ms \(--timeout\); nothing was committed\nhint: raise --timeout/);
+    expect((await filesUnder(join(work, 'slow'))).filter((f) => f.startsWith('manifests/'))).toEqual([]);
+  });
+});
