@@ -26,8 +26,9 @@ export { BucketImageReference, type BucketImageParts } from './bucket-image-refe
 export { BucketLocation } from './bucket-location.js';
 export { RegistryReference, DOCKER_HUB, DOCKER_HUB_API_HOST } from './registry-reference.js';
 export {
-  OciLayoutReference,
-  OciArchiveReference,
+  LayoutReference,
+  type OciLayoutReference,
+  type OciArchiveReference,
   DockerArchiveReference,
   DockerDaemonReference,
   parseTransportReference,

@@ -9,8 +9,7 @@ const OCI_REF_COMPONENT = '[A-Za-z0-9]+(?:(?:[-._:@+]|--)[A-Za-z0-9]+)*';
 const OCI_REF_NAME_PATTERN = new RegExp(`^${OCI_REF_COMPONENT}(?:/${OCI_REF_COMPONENT})*$`);
 
 const make = {} as {
-  OciLayoutReference: (path: string, tag: string | undefined) => OciLayoutReference;
-  OciArchiveReference: (path: string, tag: string | undefined) => OciArchiveReference;
+  LayoutReference: <K extends 'oci' | 'oci-archive'>(kind: K, path: string, tag: string | undefined) => LayoutReference<K>;
   DockerArchiveReference: (path: string, reference: RegistryReference | undefined) => DockerArchiveReference;
   DockerDaemonReference: (reference: RegistryReference) => DockerDaemonReference;
 };
@@ -18,7 +17,9 @@ const make = {} as {
 const PATH_ENDS_AT_COLON = 'the path ends at the first ":", so a path containing ":" cannot be written here';
 
 /**
- * An OCI image layout directory: `oci:<dir>[:<tag>]`. The tag is the
+ * A layout on disk, named by a path and an optional ref name: an OCI image
+ * layout directory (`oci:<dir>[:<tag>]`, kind `oci`) or a tar of one
+ * (`oci-archive:<file>[:<tag>]`, kind `oci-archive`). The tag is the
  * layout's `org.opencontainers.image.ref.name`; without one, a source is the
  * layout's only image.
  *
@@ -30,65 +31,27 @@ const PATH_ENDS_AT_COLON = 'the path ends at the first ":", so a path containing
  * r.tag;  // 'v1'
  * ```
  */
-export class OciLayoutReference {
-  readonly kind = 'oci' as const;
-  /** The layout directory. */
+export class LayoutReference<K extends 'oci' | 'oci-archive' = 'oci' | 'oci-archive'> {
+  readonly kind: K;
+  /** The layout directory, or the archive file. */
   readonly path: string;
   /** The ref name inside the layout, if one was given. */
   readonly tag: string | undefined;
 
   static {
     // Only parseTransportReference, having validated the parts, builds one.
-    make.OciLayoutReference = (path, tag) => new OciLayoutReference(path, tag);
+    make.LayoutReference = (kind, path, tag) => new LayoutReference(kind, path, tag);
   }
 
-  private constructor(path: string, tag: string | undefined) {
+  private constructor(kind: K, path: string, tag: string | undefined) {
+    this.kind = kind;
     this.path = path;
     this.tag = tag;
     Object.freeze(this);
   }
 
   /**
-   * `oci:<dir>[:<tag>]`, as written.
-   *
-   * @example
-   * ```ts
-   * ref.parseTransportReference('oci:./layout').toString(); // 'oci:./layout'
-   * ```
-   */
-  toString(): string {
-    return formatPathAndTag(this.kind, this.path, this.tag);
-  }
-}
-
-/**
- * A tar of an OCI image layout: `oci-archive:<file>[:<tag>]`.
- *
- * @example
- * ```ts
- * ref.parseTransportReference('oci-archive:image.tar:v1').path; // 'image.tar'
- * ```
- */
-export class OciArchiveReference {
-  readonly kind = 'oci-archive' as const;
-  /** The archive file. */
-  readonly path: string;
-  /** The ref name inside the archived layout, if one was given. */
-  readonly tag: string | undefined;
-
-  static {
-    // Only parseTransportReference, having validated the parts, builds one.
-    make.OciArchiveReference = (path, tag) => new OciArchiveReference(path, tag);
-  }
-
-  private constructor(path: string, tag: string | undefined) {
-    this.path = path;
-    this.tag = tag;
-    Object.freeze(this);
-  }
-
-  /**
-   * `oci-archive:<file>[:<tag>]`, as written.
+   * `oci:<dir>[:<tag>]` or `oci-archive:<file>[:<tag>]`, as written.
    *
    * @example
    * ```ts
@@ -99,6 +62,11 @@ export class OciArchiveReference {
     return formatPathAndTag(this.kind, this.path, this.tag);
   }
 }
+
+/** An OCI image layout directory: `oci:<dir>[:<tag>]`. */
+export type OciLayoutReference = LayoutReference<'oci'>;
+/** A tar of an OCI image layout: `oci-archive:<file>[:<tag>]`. */
+export type OciArchiveReference = LayoutReference<'oci-archive'>;
 
 /**
  * A `docker save` archive: `docker-archive:<file>[:<name:tag>]`. The name is
@@ -237,7 +205,7 @@ export function parseTransportReference(text: string): TransportReference {
       if (rest !== undefined && !OCI_REF_NAME_PATTERN.test(rest)) {
         fail(`tag ${quote(rest)} is not a valid OCI reference name (alphanumerics separated by one of -._:@+ or "--", components joined by "/"); ${PATH_ENDS_AT_COLON}`);
       }
-      return transport === 'oci' ? make.OciLayoutReference(path, rest) : make.OciArchiveReference(path, rest);
+      return make.LayoutReference(transport, path, rest);
     }
     case 'docker-archive': {
       const { path, rest } = splitPath(body, fail);
