@@ -107,7 +107,10 @@ interface BlobObject {
  *   and the tags re-listed (new or changed tags are read and marked); what
  *   became leased or referenced is kept (`skippedInUse`). Deletes go out in
  *   batches of 1000; keys a batch fails to delete make GC throw after that
- *   batch.
+ *   batch. A real run stands a marker under `gc-runs/` from before its
+ *   first read until its last delete has completed; a push about to write
+ *   its tag waits for it, then rewrites whatever the run deleted (see
+ *   `gc-runs.ts`).
  *
  * A bucket reference with an image-name filter is refused: blobs are shared
  * by every image, so GC always works on the whole bucket, and silently
