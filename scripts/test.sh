@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/bootstrap.sh
 bash scripts/install-test-tools.sh
+bash scripts/install-test-servers.sh
 rm -rf .test-results
 status=0
 pnpm turbo run build typecheck test --output-logs=full --log-order=grouped || status=$?

@@ -1,0 +1,31 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { sleep } from '../src/process.js';
+
+/** PIDs of processes whose command line mentions `text` (pgrep -f), except pgrep's own shell. */
+export function processesMentioning(text: string): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    execFile('pgrep', ['-af', '--', text], (error, stdout) => {
+      // pgrep exits 1 when nothing matches.
+      if (error && error.code !== 1) reject(error);
+      else resolve(String(stdout).split('\n').filter((line) => line.trim() !== ''));
+    });
+  });
+}
+
+/** Waits (bounded) until no process mentions `dir` and `dir` is gone. */
+export async function expectGone(dir: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const left = await processesMentioning(dir);
+    if (left.length === 0 && !existsSync(dir)) return;
+    if (Date.now() > deadline) {
+      throw new Error(`after ${timeoutMs} ms: ${left.length} process(es) still mention ${dir}${existsSync(dir) ? ' and it still exists' : ''}:\n${left.join('\n')}`);
+    }
+    await sleep(100);
+  }
+}
+
+export function portOf(endpoint: string): number {
+  return Number(new URL(endpoint).port);
+}
