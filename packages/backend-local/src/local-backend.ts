@@ -43,6 +43,8 @@ export interface LocalBackendOptions {
 const MAX_PAGE_SIZE = 1000;
 /** Parallel file operations inside one deleteMany or one listing page. */
 const FILE_CONCURRENCY = 16;
+/** Read size of get streams: a 64 KiB default means 16k reads and hash updates per GiB. */
+const READ_CHUNK_BYTES = 1 << 20;
 /** Attempts to create a write's directory when a concurrent delete keeps pruning it. */
 const DIRECTORY_ATTEMPTS = 5;
 const O_NOFOLLOW = constants.O_NOFOLLOW ?? 0;
@@ -118,7 +120,7 @@ export class LocalBackend implements StorageBackend {
         await handle.close();
         return Readable.from([], { objectMode: false });
       }
-      const stream = handle.createReadStream({ start: offset, ...(length === undefined ? {} : { end: offset + length - 1 }) });
+      const stream = handle.createReadStream({ start: offset, highWaterMark: READ_CHUNK_BYTES, ...(length === undefined ? {} : { end: offset + length - 1 }) });
       if (signal !== undefined) {
         const onAbort = (): void => void stream.destroy(abortError(signal));
         signal.addEventListener('abort', onAbort, { once: true });

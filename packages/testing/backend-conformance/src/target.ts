@@ -47,6 +47,14 @@ export interface ConformanceTarget {
   /** How far an object's lastModified may be from this machine's clock, in ms. @default 60_000 */
   readonly clockToleranceMs?: number;
   /**
+   * Known defects of the store (not of the backend) that make a test of the
+   * suite fail whatever the backend does. Each one named here skips exactly
+   * that test, with the reason in its name; say in the backend's README why.
+   * - `nonAtomicOverwrite`: the store writes an object in place, so
+   *   concurrent puts of one key can interleave (s3rver).
+   */
+  readonly storeDefects?: readonly 'nonAtomicOverwrite'[];
+  /**
    * Arranges that deleting `key` fails (a permission, a directory in the
    * way...) and returns a function that undoes it. The per-key failure test of
    * deleteMany runs only when this is given.

@@ -1,0 +1,248 @@
+import { Readable } from 'node:stream';
+import type { GetObjectCommandOutput } from '@aws-sdk/client-s3';
+import { ErrorCode, S3loError, abortError, type ByteRange } from '@s3lo/core/storage';
+import type { ClientHandle } from './client.js';
+import { errorName, httpStatus, toS3loError, type ErrorContext } from './errors.js';
+import type { ResolvedSettings } from './options.js';
+
+/** What one get needs. */
+export interface DownloadRequest {
+  readonly handle: ClientHandle;
+  readonly settings: ResolvedSettings;
+  readonly bucket: string;
+  readonly key: string;
+  readonly range: ByteRange | undefined;
+  readonly signal: AbortSignal | undefined;
+}
+
+/** Attempts at one ranged GET of a parallel download whose body broke off (the SDK retries the request, not the body). */
+const RANGE_ATTEMPTS = 3;
+
+/** An empty byte stream. */
+export function emptyStream(): Readable {
+  return Readable.from([], { objectMode: false });
+}
+
+/**
+ * Opens an object (or a range of it) for reading. The first ranged GET
+ * decides NOT_FOUND before anything is returned and tells the object's
+ * size; a small read is that one GET (or one more for the rest), a large
+ * one continues with ranged GETs in parallel, at most `downloadConcurrency`
+ * buffered at once, written to the stream in order. Every GET after the
+ * first carries `If-Match` with the first one's ETag, so an object
+ * overwritten mid-read fails the stream instead of mixing two versions.
+ */
+export async function download(request: DownloadRequest): Promise<Readable> {
+  const { handle, settings, bucket, key, signal } = request;
+  const context: ErrorContext = { op: 'get', bucket, key, endpoint: handle.endpoint, signal };
+  const start = request.range?.offset ?? 0;
+  const limit = request.range?.length === undefined ? undefined : start + request.range.length;
+  const operation = new AbortController();
+  let stream: Readable | undefined;
+  const onAbort = (): void => {
+    operation.abort(signal?.reason);
+    stream?.destroy(abortError(signal as AbortSignal));
+  };
+  signal?.addEventListener('abort', onAbort, { once: true });
+  const release = (): void => signal?.removeEventListener('abort', onAbort);
+
+  // A known span below the parallel threshold is read in one GET; otherwise
+  // the first GET reads one range and reports the size.
+  const firstEnd = limit !== undefined && limit - start < settings.parallelDownloadThreshold ? limit : start + settings.downloadRangeSize;
+  let first: GetObjectCommandOutput;
+  try {
+    first = await handle.client.send(new handle.sdk.GetObjectCommand({ Bucket: bucket, Key: key, Range: `bytes=${start}-${firstEnd - 1}` }), {
+      abortSignal: operation.signal,
+    });
+  } catch (error) {
+    release();
+    // 416: the object exists but the range starts at or past its end.
+    if ((httpStatus(error) === 416 || errorName(error) === 'InvalidRange') && !signal?.aborted) return emptyStream();
+    throw toS3loError(error, context);
+  }
+  const body = first.Body as Readable | undefined;
+  let span: { readonly total: number; readonly firstGot: number; readonly sliced: boolean };
+  try {
+    span = describeFirst(first, start, context);
+  } catch (error) {
+    release();
+    body?.destroy();
+    throw error;
+  }
+  const end = Math.min(limit ?? span.total, span.total);
+  if (body === undefined || start >= end) {
+    release();
+    body?.destroy();
+    return emptyStream();
+  }
+  const etag = first.ETag;
+  const parallel = end - start >= settings.parallelDownloadThreshold;
+
+  /** A GET of bytes [from, to) of the version the first GET saw. */
+  const getRange = (from: number, to: number): Promise<GetObjectCommandOutput> =>
+    handle.client.send(
+      new handle.sdk.GetObjectCommand({ Bucket: bucket, Key: key, Range: `bytes=${from}-${to - 1}`, ...(etag === undefined ? {} : { IfMatch: etag }) }),
+      { abortSignal: operation.signal },
+    );
+
+  async function* chunks(): AsyncGenerator<Buffer> {
+    try {
+      const firstBytes = span.sliced ? sliceOf(body as Readable, start, end) : (body as Readable);
+      const firstEnd = span.sliced ? end : Math.min(start + span.firstGot, end);
+      if (firstEnd >= end) {
+        yield* exactly(firstBytes, end - start, context);
+        return;
+      }
+      if (!parallel) {
+        yield* exactly(firstBytes, firstEnd - start, context);
+        const rest = await getRange(firstEnd, end);
+        yield* exactly(rest.Body as Readable, end - firstEnd, context);
+        return;
+      }
+      const ranges = new RangeQueue(firstEnd, end, settings.downloadRangeSize, settings.downloadConcurrency, (from, to) =>
+        fetchBuffered(getRange, from, to, operation.signal, context),
+      );
+      ranges.fill();
+      yield* exactly(firstBytes, firstEnd - start, context);
+      for (let next = ranges.take(); next !== undefined; next = ranges.take()) {
+        yield await next;
+      }
+    } catch (error) {
+      throw toS3loError(error, context);
+    } finally {
+      body?.destroy();
+    }
+  }
+
+  const reader = Readable.from(chunks(), { objectMode: false });
+  stream = reader;
+  reader.once('close', () => {
+    // A consumer that stops early, or an error: cancel what is in flight.
+    release();
+    operation.abort();
+  });
+  if (signal?.aborted) reader.destroy(abortError(signal));
+  return reader;
+}
+
+/** The total size and what the first GET returned. `sliced`: the store ignored Range and sent the whole object. */
+function describeFirst(output: GetObjectCommandOutput, start: number, context: ErrorContext): { total: number; firstGot: number; sliced: boolean } {
+  const contentRange = output.ContentRange;
+  if (contentRange === undefined || contentRange === '') {
+    const total = output.ContentLength;
+    if (typeof total !== 'number') throw malformed(context, 'neither Content-Range nor Content-Length');
+    return { total, firstGot: Math.max(0, total - start), sliced: start > 0 };
+  }
+  const match = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(contentRange.trim());
+  if (match === null) {
+    // s3rver answers a ranged GET of an empty object with "bytes 0-0/0" (or similar): no bytes.
+    const empty = /\/0$/.test(contentRange.trim());
+    if (empty) return { total: 0, firstGot: 0, sliced: false };
+    throw malformed(context, `Content-Range ${JSON.stringify(contentRange)}`);
+  }
+  const [, from, to, total] = match.map(Number) as [number, number, number, number];
+  if (total === 0) return { total: 0, firstGot: 0, sliced: false };
+  if (from !== start) throw malformed(context, `Content-Range ${JSON.stringify(contentRange)} for a range starting at ${start}`);
+  return { total, firstGot: to - from + 1, sliced: false };
+}
+
+function malformed(context: ErrorContext, what: string): S3loError {
+  return new S3loError(ErrorCode.BACKEND_ERROR, `get ${JSON.stringify(context.key)}: the store answered with ${what}`, {
+    details: { bucket: context.bucket, key: context.key },
+  });
+}
+
+/** Passes `length` bytes of `source` on, failing when it ends early or runs long. */
+async function* exactly(source: AsyncIterable<Uint8Array>, length: number, context: ErrorContext): AsyncGenerator<Buffer> {
+  let seen = 0;
+  for await (const chunk of source) {
+    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    if (seen + buffer.length > length) {
+      const wanted = buffer.subarray(0, length - seen);
+      seen = length;
+      if (wanted.length > 0) yield wanted;
+      break;
+    }
+    seen += buffer.length;
+    yield buffer;
+  }
+  if (seen < length) {
+    throw new S3loError(ErrorCode.BACKEND_ERROR, `get ${JSON.stringify(context.key)}: the store sent ${seen} of ${length} bytes`, {
+      details: { bucket: context.bucket, key: context.key, expected: length, received: seen },
+    });
+  }
+}
+
+/** Bytes [start, end) of a whole-object body (for stores that ignore Range). */
+async function* sliceOf(source: AsyncIterable<Uint8Array>, start: number, end: number): AsyncGenerator<Buffer> {
+  let position = 0;
+  for await (const chunk of source) {
+    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const from = Math.max(start - position, 0);
+    const to = Math.min(end - position, buffer.length);
+    position += buffer.length;
+    if (to > from) yield buffer.subarray(from, to);
+    if (position >= end) return;
+  }
+}
+
+/** One range read into memory, retried when its body breaks off (the SDK only retries getting the response). */
+async function fetchBuffered(
+  getRange: (from: number, to: number) => Promise<GetObjectCommandOutput>,
+  from: number,
+  to: number,
+  signal: AbortSignal,
+  context: ErrorContext,
+): Promise<Buffer> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const output = await getRange(from, to);
+      const chunks: Buffer[] = [];
+      for await (const chunk of exactly(output.Body as Readable, to - from, context)) chunks.push(chunk);
+      return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, to - from);
+    } catch (error) {
+      const answered = httpStatus(error) !== undefined;
+      if (answered || signal.aborted || attempt >= RANGE_ATTEMPTS) throw error;
+    }
+  }
+}
+
+/**
+ * The ranges of a parallel download in order, each fetched (and buffered)
+ * ahead of the reader, at most `concurrency` at a time: memory stays within
+ * `concurrency * rangeSize` whatever the object's size.
+ */
+class RangeQueue {
+  readonly #pending: Promise<Buffer>[] = [];
+  #next: number;
+
+  constructor(
+    from: number,
+    readonly end: number,
+    readonly rangeSize: number,
+    readonly concurrency: number,
+    readonly fetch: (from: number, to: number) => Promise<Buffer>,
+  ) {
+    this.#next = from;
+  }
+
+  /** Starts fetches until `concurrency` are pending. */
+  fill(): void {
+    while (this.#pending.length < this.concurrency && this.#next < this.end) {
+      const from = this.#next;
+      const to = Math.min(from + this.rangeSize, this.end);
+      this.#next = to;
+      const fetched = this.fetch(from, to);
+      // Awaited in order by take(); until then a failure must not count as unhandled.
+      fetched.catch(() => undefined);
+      this.#pending.push(fetched);
+    }
+  }
+
+  /** The next range in order (starting another fetch), or undefined after the last. */
+  take(): Promise<Buffer> | undefined {
+    const next = this.#pending.shift();
+    this.fill();
+    return next;
+  }
+}

@@ -1,0 +1,336 @@
+import type { Readable } from 'node:stream';
+import {
+  ErrorCode,
+  S3loError,
+  STORAGE_CONTRACT_VERSION,
+  assertValidKey,
+  assertValidPrefix,
+  mapConcurrent,
+  throwIfAborted,
+  type BackendCapabilities,
+  type ByteRange,
+  type CallOptions,
+  type DeleteResult,
+  type GetOptions,
+  type ListOptions,
+  type ListPage,
+  type ObjectInfo,
+  type PresignOptions,
+  type PutBody,
+  type PutOptions,
+  type StorageBackend,
+} from '@s3lo/core/storage';
+import { createClient, raceAbort, type ClientHandle } from './client.js';
+import { copyObject } from './copy.js';
+import { download, emptyStream } from './download.js';
+import { deleteFailure, httpStatus, noSuchBucket, noSuchKey, toS3loError } from './errors.js';
+import { MAX_PAGE_SIZE, listPage } from './list.js';
+import { resolveSettings, type ResolvedSettings, type S3BackendOptions } from './options.js';
+import { upload } from './upload.js';
+
+/** DeleteObjects' limit per request. */
+const DELETE_BATCH = 1000;
+/** DeleteObjects requests of one deleteMany in flight. */
+const DELETE_CONCURRENCY = 4;
+/** SigV4's longest presigned URL lifetime. */
+const MAX_PRESIGN_SECONDS = 7 * 24 * 60 * 60;
+
+/**
+ * One bucket of Amazon S3 or of an S3-compatible store (`s3://`
+ * references), in the layout the Go s3lo writes.
+ *
+ * Credentials come from the AWS default chain (environment, shared files,
+ * SSO, web identity, container and instance roles) unless given. The SDK is
+ * imported and the client built on first use; the bucket's region is
+ * discovered then when none is configured.
+ *
+ * Uploads stream: up to `multipartThreshold` bytes go in one PutObject,
+ * larger bodies as a multipart upload with equal parts in parallel; a body
+ * that fails, a size mismatch or an abort leaves no object and no pending
+ * multipart upload. Large downloads are parallel ranged GETs delivered in
+ * order with bounded memory.
+ *
+ * @example
+ * ```ts
+ * import { S3Backend } from '@s3lo/backend-s3';
+ * const backend = new S3Backend('my-images', { region: 'eu-west-1' });
+ * await backend.put('blobs/sha256/2c26b4...', layerStream, { size, ifNoneMatch: '*', signal });
+ * const stream = await backend.get('blobs/sha256/2c26b4...', { signal });
+ * ```
+ */
+export class S3Backend implements StorageBackend {
+  readonly contractVersion = STORAGE_CONTRACT_VERSION;
+  readonly scheme = 's3';
+  readonly bucket: string;
+  readonly capabilities: BackendCapabilities;
+
+  readonly #options: S3BackendOptions;
+  readonly #settings: ResolvedSettings;
+  #handle: Promise<ClientHandle> | undefined;
+  #closed = false;
+  /** Set once any call reached the bucket: a HEAD 404 then means the key, not the bucket, is missing. */
+  #bucketSeen = false;
+
+  /**
+   * @param bucket The bucket name.
+   * @throws INVALID_ARGUMENT for an empty bucket name or invalid options.
+   */
+  constructor(bucket: string, options: S3BackendOptions = {}) {
+    if (typeof bucket !== 'string' || bucket === '' || bucket.includes('/')) {
+      throw new S3loError(ErrorCode.INVALID_ARGUMENT, `the s3 backend needs a bucket name, got ${JSON.stringify(bucket)}`, {
+        hint: 'use a reference like s3://my-bucket/app:v1',
+      });
+    }
+    this.bucket = bucket;
+    this.#options = options;
+    this.#settings = resolveSettings(options);
+    this.capabilities = Object.freeze({
+      serverSideCopy: true,
+      conditionalCreate: this.#settings.conditionalCreate,
+      presignedGet: true,
+    });
+  }
+
+  async get(key: string, options: GetOptions = {}): Promise<Readable> {
+    const { signal, range } = options;
+    assertValidKey(key);
+    validateRange(range);
+    throwIfAborted(signal);
+    if (range?.length === 0) {
+      await this.stat(key, { signal });
+      return emptyStream();
+    }
+    const handle = await this.#client(signal);
+    try {
+      const stream = await download({ handle, settings: this.#settings, bucket: this.bucket, key, range, signal });
+      this.#bucketSeen = true;
+      return stream;
+    } catch (error) {
+      throw this.#seen(error);
+    }
+  }
+
+  async put(key: string, body: PutBody, options: PutOptions = {}): Promise<void> {
+    const { signal, size, ifNoneMatch, contentType, onProgress } = options;
+    assertValidKey(key);
+    if (ifNoneMatch !== undefined && ifNoneMatch !== '*') {
+      throw new S3loError(ErrorCode.INVALID_ARGUMENT, `ifNoneMatch must be "*", got ${JSON.stringify(ifNoneMatch)}`);
+    }
+    if (size !== undefined && (!Number.isSafeInteger(size) || size < 0)) {
+      throw new S3loError(ErrorCode.INVALID_ARGUMENT, `size must be a non-negative integer, got ${String(size)}`);
+    }
+    if (ifNoneMatch === '*' && !this.capabilities.conditionalCreate) {
+      throw new S3loError(ErrorCode.UNSUPPORTED, `conditional create is not enabled for bucket ${JSON.stringify(this.bucket)} (its store may ignore If-None-Match)`, {
+        details: { bucket: this.bucket, key },
+        hint: 'if the store enforces If-None-Match (AWS, MinIO, Ceph RGW, R2), set the conditionalCreate option',
+      });
+    }
+    throwIfAborted(signal);
+    const handle = await this.#client(signal);
+    await upload(
+      { handle, settings: this.#settings, bucket: this.bucket, key, size, contentType, ifNoneMatch: ifNoneMatch === '*', onProgress, signal },
+      body,
+    );
+    this.#bucketSeen = true;
+  }
+
+  async stat(key: string, options: CallOptions = {}): Promise<ObjectInfo> {
+    const { signal } = options;
+    assertValidKey(key);
+    throwIfAborted(signal);
+    const { client, sdk, endpoint } = await this.#client(signal);
+    try {
+      const output = await client.send(new sdk.HeadObjectCommand({ Bucket: this.bucket, Key: key }), { abortSignal: signal });
+      this.#bucketSeen = true;
+      return { key, size: output.ContentLength ?? 0, lastModified: output.LastModified ?? new Date(0) };
+    } catch (error) {
+      // A HEAD answer has no body: 404 is the key or the bucket. Ask once.
+      if (httpStatus(error) === 404 && !signal?.aborted) {
+        if (!(await this.#bucketExists(signal))) throw noSuchBucket(this.bucket, error);
+        throw noSuchKey(this.bucket, key, error);
+      }
+      throw toS3loError(error, { op: 'stat', bucket: this.bucket, key, endpoint, signal });
+    }
+  }
+
+  async list(options: ListOptions = {}): Promise<ListPage> {
+    const { signal, continuationToken } = options;
+    const prefix = options.prefix ?? '';
+    assertValidPrefix(prefix);
+    const delimiter = options.delimiter === '' ? undefined : options.delimiter;
+    if (delimiter !== undefined && typeof delimiter !== 'string') {
+      throw new S3loError(ErrorCode.INVALID_ARGUMENT, `delimiter must be a string, got ${JSON.stringify(delimiter)}`);
+    }
+    const pageSize = options.pageSize ?? MAX_PAGE_SIZE;
+    if (!Number.isSafeInteger(pageSize) || pageSize < 1) {
+      throw new S3loError(ErrorCode.INVALID_ARGUMENT, `pageSize must be a positive integer, got ${String(options.pageSize)}`);
+    }
+    if (continuationToken !== undefined && (typeof continuationToken !== 'string' || continuationToken === '')) {
+      throw new S3loError(ErrorCode.INVALID_ARGUMENT, `continuationToken must be a non-empty string, got ${JSON.stringify(continuationToken)}`);
+    }
+    throwIfAborted(signal);
+    const handle = await this.#client(signal);
+    const page = await listPage({
+      handle,
+      bucket: this.bucket,
+      prefix,
+      delimiter,
+      pageSize: Math.min(pageSize, MAX_PAGE_SIZE),
+      continuationToken,
+      clientSide: this.#settings.clientSideListing,
+      signal,
+    });
+    this.#bucketSeen = true;
+    return page;
+  }
+
+  async deleteMany(keys: readonly string[], options: CallOptions = {}): Promise<DeleteResult> {
+    const { signal } = options;
+    for (const key of keys) assertValidKey(key);
+    throwIfAborted(signal);
+    if (keys.length === 0) return { deleted: [], failed: [] };
+    const { client, sdk, endpoint } = await this.#client(signal);
+    const unique = [...new Set(keys)];
+    // XML parsers of some stores (s3rver) trim a <Key>'s leading and
+    // trailing whitespace, deleting another key or none while reporting
+    // success: such keys go one by one in the URL instead.
+    const fragile = unique.filter((key) => /^\s|\s$/.test(key));
+    const batched = unique.filter((key) => !/^\s|\s$/.test(key));
+    const batches: string[][] = [];
+    for (let i = 0; i < batched.length; i += DELETE_BATCH) batches.push(batched.slice(i, i + DELETE_BATCH));
+    const failures = new Map<string, S3loError>();
+    await mapConcurrent(batches, DELETE_CONCURRENCY, signal, async (batch) => {
+      let output;
+      try {
+        output = await client.send(
+          new sdk.DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Quiet: true, Objects: batch.map((Key) => ({ Key })) } }),
+          { abortSignal: signal },
+        );
+      } catch (error) {
+        throw toS3loError(error, { op: 'delete', bucket: this.bucket, endpoint, signal });
+      }
+      for (const entry of output.Errors ?? []) {
+        // Not there is what a delete wants.
+        if (entry.Key === undefined || entry.Code === 'NoSuchKey') continue;
+        failures.set(entry.Key, deleteFailure(this.bucket, entry.Key, entry.Code, entry.Message));
+      }
+    });
+    await mapConcurrent(fragile, DELETE_CONCURRENCY, signal, async (key) => {
+      try {
+        await client.send(new sdk.DeleteObjectCommand({ Bucket: this.bucket, Key: key }), { abortSignal: signal });
+      } catch (error) {
+        const failure = toS3loError(error, { op: 'delete', bucket: this.bucket, key, endpoint, signal });
+        if (failure.code === ErrorCode.ABORTED || (failure.code === ErrorCode.NOT_FOUND && failure.details['missing'] === 'bucket')) throw failure;
+        if (failure.code !== ErrorCode.NOT_FOUND) failures.set(key, failure);
+      }
+    });
+    this.#bucketSeen = true;
+    const deleted: string[] = [];
+    const failed: { key: string; error: S3loError }[] = [];
+    for (const key of keys) {
+      const error = failures.get(key);
+      if (error === undefined) deleted.push(key);
+      else failed.push({ key, error });
+    }
+    return { deleted, failed };
+  }
+
+  /**
+   * Server-side copy (CopyObject; UploadPartCopy in parts above 5 GiB): the
+   * bytes never pass through this process. The destination gets the
+   * configured storage class.
+   */
+  async copy(sourceKey: string, destinationKey: string, options: CallOptions = {}): Promise<void> {
+    const { signal } = options;
+    assertValidKey(sourceKey);
+    assertValidKey(destinationKey);
+    throwIfAborted(signal);
+    const handle = await this.#client(signal);
+    try {
+      await copyObject({ handle, settings: this.#settings, bucket: this.bucket, sourceKey, destinationKey, signal });
+    } catch (error) {
+      // The source's HEAD 404 may be the bucket's (HEAD answers have no body).
+      if (S3loError.isInstance(error, ErrorCode.NOT_FOUND) && error.details['missing'] !== 'bucket' && !signal?.aborted) {
+        if (!(await this.#bucketExists(signal))) throw noSuchBucket(this.bucket, error);
+      }
+      throw this.#seen(error);
+    }
+    this.#bucketSeen = true;
+  }
+
+  /**
+   * A presigned GET URL (SigV4 query signing, no request is made). It stops
+   * working at `expiresInSeconds` (at most 7 days) or when the credentials
+   * that signed it expire, whichever comes first: with temporary
+   * credentials (SSO, roles) that is usually within hours.
+   */
+  async presignGet(key: string, options: PresignOptions): Promise<string> {
+    const { signal, expiresInSeconds } = options;
+    assertValidKey(key);
+    if (!Number.isSafeInteger(expiresInSeconds) || expiresInSeconds < 1 || expiresInSeconds > MAX_PRESIGN_SECONDS) {
+      throw new S3loError(ErrorCode.INVALID_ARGUMENT, `expiresInSeconds must be an integer from 1 to ${MAX_PRESIGN_SECONDS} (7 days), got ${String(expiresInSeconds)}`);
+    }
+    throwIfAborted(signal);
+    const { client, sdk, endpoint } = await this.#client(signal);
+    try {
+      const { getSignedUrl } = await import('@aws-sdk/s3-request-presigner');
+      const url = await getSignedUrl(client, new sdk.GetObjectCommand({ Bucket: this.bucket, Key: key }), { expiresIn: expiresInSeconds });
+      throwIfAborted(signal);
+      return url;
+    } catch (error) {
+      throw toS3loError(error, { op: 'presign', bucket: this.bucket, key, endpoint, signal });
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    const pending = this.#handle;
+    this.#handle = undefined;
+    if (pending === undefined) return;
+    const handle = await pending.catch(() => undefined);
+    if (handle?.owned) handle.client.destroy();
+  }
+
+  /** The client, built on first use (region discovery may make a request). */
+  async #client(signal: AbortSignal | undefined): Promise<ClientHandle> {
+    if (this.#closed) throw new S3loError(ErrorCode.INVALID_ARGUMENT, `the s3 backend for bucket ${JSON.stringify(this.bucket)} was closed`);
+    if (this.#handle === undefined) {
+      const pending = createClient(this.bucket, this.#settings, this.#options, undefined);
+      this.#handle = pending;
+      // A failed start (no network for the region discovery) is retried by the next call.
+      pending.catch(() => {
+        if (this.#handle === pending) this.#handle = undefined;
+      });
+    }
+    return signal === undefined ? this.#handle : raceAbort(this.#handle, signal);
+  }
+
+  /** Whether the bucket exists (HeadBucket), asked at most until the answer is yes. */
+  async #bucketExists(signal: AbortSignal | undefined): Promise<boolean> {
+    if (this.#bucketSeen) return true;
+    const { client, sdk, endpoint } = await this.#client(signal);
+    try {
+      await client.send(new sdk.HeadBucketCommand({ Bucket: this.bucket }), { abortSignal: signal });
+    } catch (error) {
+      if (httpStatus(error) === 404) return false;
+      // 403 and the like: the bucket exists (or we cannot tell): report the key.
+      if (httpStatus(error) === undefined) throw toS3loError(error, { op: 'stat', bucket: this.bucket, endpoint, signal });
+    }
+    this.#bucketSeen = true;
+    return true;
+  }
+
+  /** Marks the bucket as seen unless the error says it is missing. */
+  #seen(error: unknown): unknown {
+    if (S3loError.isInstance(error, ErrorCode.NOT_FOUND) && error.details['missing'] !== 'bucket') this.#bucketSeen = true;
+    return error;
+  }
+}
+
+function validateRange(range: ByteRange | undefined): void {
+  if (range === undefined) return;
+  const { offset, length } = range;
+  if (!Number.isSafeInteger(offset) || offset < 0 || (length !== undefined && (!Number.isSafeInteger(length) || length < 0))) {
+    throw new S3loError(ErrorCode.INVALID_ARGUMENT, `a range needs a non-negative integer offset and length, got ${JSON.stringify(range)}`);
+  }
+}

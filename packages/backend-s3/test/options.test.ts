@@ -1,0 +1,178 @@
+import { describe, expect, it } from 'vitest';
+import { S3Client } from '@aws-sdk/client-s3';
+import { ErrorCode, S3loError } from '@s3lo/core/storage';
+import { clientConfig } from '../src/client.js';
+import { copySource } from '../src/copy.js';
+import { decodeToken, encodeToken } from '../src/list.js';
+import { partSizeFor, resolveEndpoint, resolveSettings } from '../src/options.js';
+import { S3Backend, plugin } from '../src/index.js';
+
+const MiB = 1024 * 1024;
+
+function code(action: () => unknown): string | undefined {
+  try {
+    action();
+  } catch (error) {
+    return S3loError.isInstance(error) ? error.code : 'not an S3loError';
+  }
+  return undefined;
+}
+
+describe('endpoint resolution', () => {
+  it('takes the option, then AWS_ENDPOINT_URL_S3, then AWS_ENDPOINT_URL, else AWS', () => {
+    const env = { AWS_ENDPOINT_URL_S3: 'http://s3-specific:1', AWS_ENDPOINT_URL: 'http://generic:2' };
+    expect(resolveEndpoint('http://option:3', env)).toBe('http://option:3');
+    expect(resolveEndpoint(undefined, env)).toBe('http://s3-specific:1');
+    expect(resolveEndpoint(undefined, { AWS_ENDPOINT_URL: 'http://generic:2' })).toBe('http://generic:2');
+    expect(resolveEndpoint(undefined, {})).toBeUndefined();
+    expect(resolveEndpoint(undefined, { ...env, AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: 'true' })).toBeUndefined();
+  });
+
+  it('refuses an endpoint that is not an http(s) URL', () => {
+    expect(code(() => resolveEndpoint('127.0.0.1:9000', {}))).toBe(ErrorCode.INVALID_ARGUMENT);
+    expect(code(() => resolveEndpoint(undefined, { AWS_ENDPOINT_URL: 'ftp://x' }))).toBe(ErrorCode.INVALID_ARGUMENT);
+  });
+});
+
+describe('settings', () => {
+  it('AWS: virtual-hosted, SDK checksum defaults, conditional create on, no storage class', () => {
+    const settings = resolveSettings({}, {});
+    expect(settings).toMatchObject({
+      endpoint: undefined,
+      forcePathStyle: false,
+      requestChecksumCalculation: undefined,
+      responseChecksumValidation: undefined,
+      conditionalCreate: true,
+      conditionalMultipart: true,
+    });
+    expect(settings.storageClass('blobs/sha256/x')).toBeUndefined();
+  });
+
+  it('a custom endpoint (option or environment): path style, checksums WHEN_REQUIRED, no conditional create unless asked', () => {
+    for (const settings of [resolveSettings({ endpoint: 'http://127.0.0.1:9000' }, {}), resolveSettings({}, { AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:9000' })]) {
+      expect(settings).toMatchObject({
+        endpoint: 'http://127.0.0.1:9000',
+        forcePathStyle: true,
+        requestChecksumCalculation: 'WHEN_REQUIRED',
+        responseChecksumValidation: 'WHEN_REQUIRED',
+        conditionalCreate: false,
+        conditionalMultipart: false,
+      });
+      expect(settings.storageClass('blobs/x')).toBeUndefined();
+    }
+  });
+
+  it('every default can be overridden', () => {
+    const settings = resolveSettings(
+      {
+        endpoint: 'http://127.0.0.1:9000',
+        forcePathStyle: false,
+        requestChecksumCalculation: 'WHEN_SUPPORTED',
+        responseChecksumValidation: 'WHEN_SUPPORTED',
+        conditionalCreate: true,
+        storageClass: (key) => (key.startsWith('blobs/') ? 'INTELLIGENT_TIERING' : undefined),
+        partSize: 16 * MiB,
+        multipartThreshold: 32 * MiB,
+      },
+      {},
+    );
+    expect(settings).toMatchObject({ forcePathStyle: false, requestChecksumCalculation: 'WHEN_SUPPORTED', conditionalCreate: true, partSize: 16 * MiB });
+    expect(settings.storageClass('blobs/sha256/x')).toBe('INTELLIGENT_TIERING');
+    expect(settings.storageClass('manifests/app/v1')).toBeUndefined();
+    expect(resolveSettings({ storageClass: 'STANDARD_IA' }, {}).storageClass('any')).toBe('STANDARD_IA');
+  });
+
+  it('refuses bad numbers and a part size under 5 MiB', () => {
+    expect(code(() => resolveSettings({ partSize: 4 * MiB }, {}))).toBe(ErrorCode.INVALID_ARGUMENT);
+    expect(code(() => resolveSettings({ partConcurrency: 0 }, {}))).toBe(ErrorCode.INVALID_ARGUMENT);
+    expect(code(() => resolveSettings({ multipartThreshold: 1.5 }, {}))).toBe(ErrorCode.INVALID_ARGUMENT);
+    expect(code(() => resolveSettings({ storageClass: '' }, {}))).toBe(ErrorCode.INVALID_ARGUMENT);
+  });
+
+  it('an injected client: its endpoint decides the capability defaults', () => {
+    const custom = new S3Client({ endpoint: 'http://127.0.0.1:9000', region: 'us-east-1' });
+    const aws = new S3Client({ region: 'eu-west-1' });
+    expect(new S3Backend('b', { client: custom }).capabilities.conditionalCreate).toBe(false);
+    expect(new S3Backend('b', { client: aws }).capabilities.conditionalCreate).toBe(true);
+    expect(new S3Backend('b', { client: custom, conditionalCreate: true }).capabilities.conditionalCreate).toBe(true);
+    custom.destroy();
+    aws.destroy();
+  });
+
+  it('the part size grows in whole MiB to stay within 10,000 parts', () => {
+    expect(partSizeFor(8 * MiB, undefined)).toBe(8 * MiB);
+    expect(partSizeFor(8 * MiB, 1024 * MiB)).toBe(8 * MiB);
+    const big = 200 * 1024 * MiB;
+    const size = partSizeFor(8 * MiB, big);
+    expect(size % MiB).toBe(0);
+    expect(Math.ceil(big / size)).toBeLessThanOrEqual(10_000);
+  });
+});
+
+describe('client configuration', () => {
+  it('adaptive retries with bounded attempts, connect timeout, region redirects; checksums and path style from the settings', () => {
+    const settings = resolveSettings({ endpoint: 'http://127.0.0.1:9000' }, {});
+    const config = clientConfig(settings, { credentials: { accessKeyId: 'a', secretAccessKey: 's' } }, 'us-east-1');
+    expect(config).toMatchObject({
+      endpoint: 'http://127.0.0.1:9000',
+      region: 'us-east-1',
+      forcePathStyle: true,
+      retryMode: 'adaptive',
+      maxAttempts: 5,
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+      requestHandler: { connectionTimeout: 10_000 },
+      credentials: { accessKeyId: 'a', secretAccessKey: 's' },
+      followRegionRedirects: true,
+    });
+    const aws = clientConfig(resolveSettings({}, {}), {}, undefined);
+    expect(aws.credentials, 'the default chain, nothing in between').toBeUndefined();
+    expect(aws.endpoint).toBeUndefined();
+    expect(aws.region).toBeUndefined();
+    expect(aws.requestChecksumCalculation).toBeUndefined();
+    expect(clientConfig(resolveSettings({}, {}), { clientConfig: { maxAttempts: 9 } }, 'x').maxAttempts).toBe(9);
+  });
+});
+
+describe('continuation tokens', () => {
+  it('round trip and are bound to the listing they came from', () => {
+    const token = encodeToken({ token: 'abc/+=' }, 'blobs/', '/');
+    expect(decodeToken(token, 'blobs/', '/')).toEqual({ token: 'abc/+=' });
+    expect(decodeToken(encodeToken({ after: 'blobs/x' }, 'blobs/', undefined), 'blobs/', undefined)).toEqual({ after: 'blobs/x' });
+    expect(code(() => decodeToken(token, 'other/', '/'))).toBe(ErrorCode.INVALID_ARGUMENT);
+    expect(code(() => decodeToken(token, 'blobs/', undefined))).toBe(ErrorCode.INVALID_ARGUMENT);
+  });
+
+  it('refuses tokens this backend did not issue', () => {
+    for (const bad of ['garbage!', 'Zm9v', Buffer.from('{"v":2,"p":"","d":null,"t":"x"}').toString('base64url'), Buffer.from('{"v":1,"p":"","d":null}').toString('base64url')]) {
+      expect(code(() => decodeToken(bad, '', undefined)), bad).toBe(ErrorCode.INVALID_ARGUMENT);
+    }
+  });
+});
+
+describe('copy source encoding', () => {
+  it('percent-encodes every path segment of the key, keeping "/"', () => {
+    expect(copySource('b', 'blobs/sha256/abc')).toBe('b/blobs/sha256/abc');
+    expect(copySource('b', 'a/with space+plus')).toBe('b/a/with%20space%2Bplus');
+    expect(copySource('b', 'a/q?x=1#f%25')).toBe('b/a/q%3Fx%3D1%23f%2525');
+    expect(copySource('b', 'caf\u00e9/\u65e5')).toBe('b/caf%C3%A9/%E6%97%A5');
+    expect(copySource('b', "it's (a) *star*!")).toBe('b/it%27s%20%28a%29%20%2Astar%2A%21');
+  });
+});
+
+describe('plugin', () => {
+  it('is the default export and the named plugin, serving s3', async () => {
+    const module = await import('../src/index.js');
+    expect(module.default).toBe(plugin);
+    expect(plugin).toMatchObject({ kind: 'backend', contractVersion: 1, name: '@s3lo/backend-s3', schemes: ['s3'] });
+    const backend = await plugin.create('bucket', { endpoint: 'http://127.0.0.1:9', region: 'us-east-1' });
+    expect(backend).toMatchObject({ scheme: 's3', bucket: 'bucket', capabilities: { serverSideCopy: true, presignedGet: true, conditionalCreate: false } });
+    await backend.close?.();
+  });
+
+  it('refuses options of the wrong type', async () => {
+    await expect(plugin.create('bucket', { forcePathStyle: 'yes' })).rejects.toMatchObject({ code: ErrorCode.INVALID_ARGUMENT });
+    await expect(plugin.create('bucket', { endpoint: 42 as unknown as string })).rejects.toMatchObject({ code: ErrorCode.INVALID_ARGUMENT });
+    await expect(plugin.create('', {})).rejects.toMatchObject({ code: ErrorCode.INVALID_ARGUMENT });
+  });
+});

@@ -1,0 +1,13 @@
+import { defineConfig } from 'tsup';
+
+// @s3lo/core is a peer and stays external: the plugin must share the host's
+// copy (its error marker and contract version).
+export default defineConfig({
+  entry: { index: 'src/index.ts' },
+  format: ['esm'],
+  target: 'node22',
+  platform: 'node',
+  dts: true,
+  sourcemap: true,
+  clean: true,
+});
