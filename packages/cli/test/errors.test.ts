@@ -93,8 +93,8 @@ describe('operation failures exit 1 with error and hint lines', () => {
       'error: no storage backend for nosuch://: @s3lo/backend-nosuch or s3lo-backend-nosuch would serve it, and neither is installed\n' +
         'hint: install it (npm install -g s3lo-backend-nosuch, or into ./node_modules) and s3lo loads it by name; or name a plugin package in S3LO_PLUGINS\n',
     );
-    const s3 = await run(['list', 's3://bucket']);
-    expect(s3.stderr).toMatch(/^error: no storage backend for s3:\/\/: @s3lo\/backend-s3 would serve it, and it is not installed$/m);
+    const gcs = await run(['list', 'gs://bucket']);
+    expect(gcs.stderr).toMatch(/^error: no storage backend for gs:\/\/: @s3lo\/backend-gcs would serve it, and it is not installed$/m);
   });
 
   it('push of a bare name:tag (the Docker Engine) says which package is missing', async () => {

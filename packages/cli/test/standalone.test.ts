@@ -31,7 +31,7 @@ describe('dist/standalone/s3lo.mjs', () => {
     const env = cleanEnv({ PATH: `${dirname(process.execPath)}:${process.env['PATH'] ?? ''}` });
     const { stdout } = await promisify(execFile)(join(bare, 's3lo'), ['version', '-o', 'json'], { cwd: bare, env });
     const version = JSON.parse(stdout) as { plugins: { name: string }[] };
-    expect(version.plugins.map((p) => p.name)).toEqual(['@s3lo/backend-local', '@s3lo/transport-archive']);
+    expect(version.plugins.map((p) => p.name)).toEqual(['@s3lo/backend-local', '@s3lo/backend-s3', '@s3lo/transport-archive']);
   });
 
   it('push, list, inspect, pull (archive transport), stats, clean', async () => {
