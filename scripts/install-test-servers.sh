@@ -11,6 +11,7 @@
 # passwordless sudo. Nothing is started here: the test harness starts and
 # stops the daemons itself, in a temp dir, on 127.0.0.1.
 set -euo pipefail
+. "$(dirname "$0")/lib/apt-install.sh"
 
 # Debian package -> the command that shows it is installed ('' = ask dpkg).
 declare -A command_of=(
@@ -21,12 +22,7 @@ declare -A command_of=(
 )
 packages=(ceph-mon ceph-osd radosgw ceph-common)
 
-installed() {
-  local pkg="$1" cmd="${command_of[$1]}"
-  if [ -n "$cmd" ] && command -v "$cmd" >/dev/null 2>&1; then return 0; fi
-  command -v dpkg-query >/dev/null 2>&1 \
-    && [ "$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null)" = "install ok installed" ]
-}
+installed() { apt_installed "$1" "${command_of[$1]}"; }
 
 missing=()
 for pkg in "${packages[@]}"; do
@@ -43,23 +39,4 @@ if [ "${#missing[@]}" -eq 0 ]; then
   exit 0
 fi
 
-echo "install-test-servers: installing ${missing[*]}" >&2
-if ! command -v apt-get >/dev/null 2>&1; then
-  echo "install-test-servers: apt-get not found; install these yourself: ${missing[*]}" >&2
-  exit 1
-fi
-as_root=()
-if [ "$(id -u)" -ne 0 ]; then
-  if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
-    as_root=(sudo -n)
-  else
-    echo "install-test-servers: not root and no passwordless sudo; as root run: apt-get install --no-install-recommends ${missing[*]}" >&2
-    exit 1
-  fi
-fi
-
-"${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
-# The packages' maintainer scripts try to start systemd units; on a machine
-# without systemd (containers, CI) that only prints warnings. Nothing of ours
-# relies on those units: the harness runs its own daemons.
-"${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+apt_install install-test-servers "${missing[@]}"
