@@ -1,0 +1,119 @@
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { HeadBucketCommand } from '@aws-sdk/client-s3';
+import { freePort } from '@s3lo/s3-servers';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { adminClient, cephServer, listKeys, makeImage, makeTempDir, removeBucket, removeDir, type SingleImage } from './support.js';
+
+const server = cephServer();
+const CLI = join(dirname(createRequire(import.meta.url).resolve('@s3lo/cli/package.json')), 'dist', 's3lo.js');
+
+interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+/** Runs the CLI with the given S3 credentials in its environment (and no other AWS_* settings but the CA bundle). */
+function s3lo(args: string[], credentials: { accessKeyId: string; secretAccessKey: string }): Promise<CliRun> {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(process.env)) if (!name.startsWith('AWS_') || name === 'AWS_CA_BUNDLE') env[name] = value;
+  Object.assign(env, { AWS_ACCESS_KEY_ID: credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey, NO_COLOR: '1' });
+  const t0 = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr, ms: performance.now() - t0 }));
+  });
+}
+
+/**
+ * Exit 1, nothing on stdout, and on stderr exactly one `error: ...` line, first,
+ * followed at most by the CLI's one `hint: ...` line (packages/cli/src/errors/report.ts
+ * renders an error as `error:` plus an optional `hint:`). Returns the error line.
+ */
+function expectOneErrorLine(result: CliRun): string {
+  expect(result.code, result.stderr).toBe(1);
+  expect(result.stdout).toBe('');
+  const lines = result.stderr.split('\n').filter((line) => line.trim() !== '');
+  expect(lines.length, result.stderr).toBeGreaterThanOrEqual(1);
+  expect(lines.length, result.stderr).toBeLessThanOrEqual(2);
+  expect(lines[0]).toMatch(/^error: /);
+  expect(lines.slice(1).every((line) => line.startsWith('hint: ')), result.stderr).toBe(true);
+  return lines[0]!;
+}
+
+async function bucketExists(bucket: string): Promise<boolean> {
+  try {
+    await adminClient(server!).send(new HeadBucketCommand({ Bucket: bucket }));
+    return true;
+  } catch (error) {
+    if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) return false;
+    throw error;
+  }
+}
+
+describe.runIf(server !== undefined)('ceph-rgw: CLI faults', () => {
+  let dir: string;
+  let img: SingleImage;
+  let bucket: string;
+  const good = () => ({ accessKeyId: server!.accessKeyId, secretAccessKey: server!.secretAccessKey });
+
+  beforeAll(async () => {
+    dir = await makeTempDir('cli');
+    img = await makeImage(join(dir, 'layout'), [2048, 30_000]);
+    bucket = await server!.createBucket();
+  });
+  afterAll(async () => {
+    await removeBucket(server!, bucket).catch(() => {});
+    await removeDir(dir);
+  });
+
+  test('the CLI works against Ceph with good credentials (control)', async () => {
+    const pushed = await s3lo(['push', '-q', img.ref, `s3://${bucket}/ctl:v1`, '--endpoint', server!.endpoint, '--region', server!.region], good());
+    expect(pushed.code, pushed.stderr).toBe(0);
+    const listed = await s3lo(['list', '-o', 'json', `s3://${bucket}`, '--endpoint', server!.endpoint, '--region', server!.region], good());
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(listed.stdout).toContain('ctl');
+    const deleted = await s3lo(['delete', '-q', `s3://${bucket}/ctl:v1`, '--endpoint', server!.endpoint, '--region', server!.region], good());
+    expect(deleted.code, deleted.stderr).toBe(0);
+    const gc = await s3lo(['gc', '-q', '--confirm', `s3://${bucket}`, '--endpoint', server!.endpoint, '--region', server!.region], good());
+    expect(gc.code, gc.stderr).toBe(0);
+  });
+
+  test.each(['push', 'list'])('wrong credentials (%s): permission denied, exit 1, nothing written', async (command) => {
+    const before = await listKeys(server!, bucket);
+    const args = command === 'push' ? ['push', img.ref, `s3://${bucket}/app:v1`] : ['list', `s3://${bucket}`];
+    const result = await s3lo([...args, '--endpoint', server!.endpoint, '--region', server!.region], { accessKeyId: 'NOPE', secretAccessKey: 'wrong-secret' });
+    const line = expectOneErrorLine(result);
+    expect(line).toMatch(/access denied|permission denied/i);
+    expect(await listKeys(server!, bucket)).toEqual(before);
+  });
+
+  test.each(['push', 'list'])('missing bucket (%s): the message names the bucket, exit 1, no bucket made', async (command) => {
+    const missing = `s3lo-missing-${Date.now().toString(36)}-${command}`;
+    const args = command === 'push' ? ['push', img.ref, `s3://${missing}/app:v1`] : ['list', `s3://${missing}`];
+    const result = await s3lo([...args, '--endpoint', server!.endpoint, '--region', server!.region], good());
+    const line = expectOneErrorLine(result);
+    expect(line).toContain(missing);
+    expect(await bucketExists(missing)).toBe(false);
+  });
+
+  test.each(['push', 'list'])('endpoint down (%s): cannot connect, exit 1 within seconds', async (command) => {
+    const port = await freePort();
+    const before = await listKeys(server!, bucket);
+    const args = command === 'push' ? ['push', img.ref, `s3://${bucket}/app:v1`] : ['list', `s3://${bucket}`];
+    const result = await s3lo([...args, '--endpoint', `http://127.0.0.1:${port}`, '--region', server!.region], good());
+    const line = expectOneErrorLine(result);
+    expect(line).toMatch(/connect/i);
+    expect(result.ms).toBeLessThan(10_000);
+    expect(await listKeys(server!, bucket)).toEqual(before);
+    console.log(`endpoint down (${command}): exit ${result.code} after ${(result.ms / 1000).toFixed(1)} s: ${line}`);
+  });
+});

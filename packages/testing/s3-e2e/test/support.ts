@@ -1,0 +1,308 @@
+/**
+ * Shared pieces of the S3 end-to-end tests: the Ceph server of the run, a
+ * plugin registry with s3:// and local://, backend options, bucket
+ * inspection with the plain SDK, and OCI layouts written in code (real tar
+ * layers of random bytes streamed to disk, never held in memory).
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  AbortMultipartUploadCommand,
+  DeleteBucketCommand,
+  DeleteObjectsCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import localBackend from '@s3lo/backend-local';
+import s3Backend from '@s3lo/backend-s3';
+import { PluginRegistry } from '@s3lo/core';
+import { createS3Client, type S3TestServer } from '@s3lo/s3-servers';
+import { injectS3Server } from '@s3lo/s3-servers/vitest';
+
+export const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
+export const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
+export const OCI_CONFIG = 'application/vnd.oci.image.config.v1+json';
+export const LAYER_TAR = 'application/vnd.oci.image.layer.v1.tar';
+export const MiB = 1024 * 1024;
+
+/** The Ceph RGW of this run, or undefined when S3LO_TEST_S3 leaves it out (the suites then skip). */
+export function cephServer(): S3TestServer | undefined {
+  return injectS3Server('ceph-rgw');
+}
+
+/** A registry of its own: s3:// and local://, no global state. */
+export function makeRegistry(): PluginRegistry {
+  const registry = new PluginRegistry();
+  registry.registerBackend(s3Backend);
+  registry.registerBackend(localBackend);
+  return registry;
+}
+
+/** What push/pull/copy/list/... get as `backendOptions` for the server. */
+export function backendOptions(server: S3TestServer): Record<string, unknown> {
+  return {
+    endpoint: server.endpoint,
+    region: server.region,
+    credentials: { accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey },
+    forcePathStyle: true,
+    conditionalCreate: server.capabilities.conditionalCreate,
+  };
+}
+
+const admins = new Map<string, S3Client>();
+
+/** A plain SDK client with the server's credentials, for inspection. */
+export function adminClient(server: S3TestServer): S3Client {
+  let client = admins.get(server.endpoint);
+  if (client === undefined) {
+    client = createS3Client(server);
+    admins.set(server.endpoint, client);
+  }
+  return client;
+}
+
+/** Every key in the bucket, sorted. */
+export async function listKeys(server: S3TestServer, bucket: string): Promise<string[]> {
+  const keys: string[] = [];
+  let token: string | undefined;
+  do {
+    const page = await adminClient(server).send(new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: token }));
+    for (const o of page.Contents ?? []) if (o.Key !== undefined) keys.push(o.Key);
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token !== undefined);
+  return keys.sort();
+}
+
+/** Multipart uploads in progress in the bucket. */
+export async function pendingUploads(server: S3TestServer, bucket: string): Promise<{ key: string; uploadId: string }[]> {
+  const output = await adminClient(server).send(new ListMultipartUploadsCommand({ Bucket: bucket }));
+  return (output.Uploads ?? []).map((u) => ({ key: u.Key ?? '', uploadId: u.UploadId ?? '' }));
+}
+
+/** Empties and deletes a bucket (frees the memstore for the next tests). */
+export async function removeBucket(server: S3TestServer, bucket: string): Promise<void> {
+  const client = adminClient(server);
+  for (const upload of await pendingUploads(server, bucket)) {
+    await client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: upload.key, UploadId: upload.uploadId }));
+  }
+  const keys = await listKeys(server, bucket);
+  for (let i = 0; i < keys.length; i += 1000) {
+    const batch = keys.slice(i, i + 1000).map((Key) => ({ Key }));
+    await client.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: batch, Quiet: true } }));
+  }
+  await client.send(new DeleteBucketCommand({ Bucket: bucket }));
+}
+
+export function blobKeyOf(digest: string): string {
+  return `blobs/sha256/${digest.slice('sha256:'.length)}`;
+}
+
+export function tagKeyOf(image: string, tag: string): string {
+  return `manifests/${image}/${tag}/manifest.json`;
+}
+
+export async function makeTempDir(label: string): Promise<string> {
+  return mkdtemp(join(tmpdir(), `s3lo-s3e2e-${label}-`));
+}
+
+export async function removeDir(dir: string | undefined): Promise<void> {
+  if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+}
+
+export const sha256 = (bytes: Buffer | string): string => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+
+/** sha256 of a file, streamed. */
+export async function sha256File(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path, { highWaterMark: 4 * MiB })) hash.update(chunk as Buffer);
+  return `sha256:${hash.digest('hex')}`;
+}
+
+/** Every file under `dir`, relative, sorted. */
+export async function filesUnder(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name).slice(dir.length + 1))
+    .sort();
+}
+
+// ---------------------------------------------------------------- OCI layouts
+
+export interface Desc {
+  readonly mediaType: string;
+  readonly digest: string;
+  readonly size: number;
+  readonly platform?: { os: string; architecture: string; variant?: string };
+  readonly annotations?: Record<string, string>;
+}
+
+export function blobPath(layout: string, digest: string): string {
+  return join(layout, 'blobs', 'sha256', digest.slice('sha256:'.length));
+}
+
+async function startLayout(dir: string): Promise<void> {
+  await mkdir(join(dir, 'blobs', 'sha256'), { recursive: true });
+  await writeFile(join(dir, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
+}
+
+async function writeBlob(dir: string, bytes: Buffer, mediaType: string): Promise<Desc> {
+  const digest = sha256(bytes);
+  await writeFile(blobPath(dir, digest), bytes);
+  return { mediaType, digest, size: bytes.length };
+}
+
+/** A ustar header for one regular file. */
+function tarHeader(name: string, size: number): Buffer {
+  const header = Buffer.alloc(512);
+  const put = (text: string, offset: number, length: number): void => void header.write(text.slice(0, length), offset, 'ascii');
+  const octal = (n: number, length: number): string => `${n.toString(8).padStart(length - 1, '0')}\0`;
+  put(name, 0, 100);
+  put(octal(0o644, 8), 100, 8);
+  put(octal(0, 8), 108, 8);
+  put(octal(0, 8), 116, 8);
+  put(octal(size, 12), 124, 12);
+  put(octal(0, 12), 136, 12);
+  put('        ', 148, 8);
+  put('0', 156, 1);
+  put('ustar\0', 257, 6);
+  put('00', 263, 2);
+  let sum = 0;
+  for (const byte of header) sum += byte;
+  put(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 8);
+  return header;
+}
+
+/** Streams a tar layer holding one file of `size` random bytes into the layout, hashing on the way. */
+async function writeTarLayer(dir: string, name: string, size: number): Promise<Desc> {
+  const temp = join(dir, 'blobs', `layer-${randomBytes(6).toString('hex')}.tmp`);
+  const out = createWriteStream(temp);
+  const hash = createHash('sha256');
+  let total = 0;
+  const put = async (chunk: Buffer): Promise<void> => {
+    hash.update(chunk);
+    total += chunk.length;
+    if (!out.write(chunk)) await once(out, 'drain');
+  };
+  await put(tarHeader(name, size));
+  const CHUNK = 8 * MiB;
+  for (let left = size; left > 0; left -= CHUNK) await put(randomBytes(Math.min(CHUNK, left)));
+  await put(Buffer.alloc(((512 - (size % 512)) % 512) + 1024));
+  out.end();
+  await once(out, 'close');
+  const digest = `sha256:${hash.digest('hex')}`;
+  await rename(temp, blobPath(dir, digest));
+  return { mediaType: LAYER_TAR, digest, size: total };
+}
+
+export interface ImageParts {
+  readonly manifest: Desc;
+  readonly manifestBytes: Buffer;
+  readonly config: Desc;
+  readonly layers: Desc[];
+}
+
+async function writeImage(dir: string, layerSizes: readonly number[], platform: { os: string; architecture: string; variant?: string }): Promise<ImageParts> {
+  const layers: Desc[] = [];
+  for (const [i, size] of layerSizes.entries()) layers.push(await writeTarLayer(dir, `file-${i}.bin`, size));
+  const config = await writeBlob(
+    dir,
+    Buffer.from(JSON.stringify({ ...platform, config: { Cmd: ['/bin/sh'] }, rootfs: { type: 'layers', diff_ids: layers.map((l) => l.digest) } })),
+    OCI_CONFIG,
+  );
+  const manifestBytes = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_MANIFEST, config, layers }));
+  const manifest = await writeBlob(dir, manifestBytes, OCI_MANIFEST);
+  return { manifest, manifestBytes, config, layers };
+}
+
+async function writeIndexJson(dir: string, top: Desc, tag: string): Promise<void> {
+  await writeFile(join(dir, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [{ ...top, annotations: { 'org.opencontainers.image.ref.name': tag } }] }));
+}
+
+export interface SingleImage extends ImageParts {
+  readonly ref: string;
+  readonly dir: string;
+}
+
+/** A single-platform linux/amd64 image in an OCI layout at `dir`: one tar layer per size, plus a config. */
+export async function makeImage(dir: string, layerSizes: readonly number[], tag = 'v1'): Promise<SingleImage> {
+  await startLayout(dir);
+  const parts = await writeImage(dir, layerSizes, { os: 'linux', architecture: 'amd64' });
+  await writeIndexJson(dir, parts.manifest, tag);
+  return { ref: `oci:${dir}:${tag}`, dir, ...parts };
+}
+
+export interface MultiImage {
+  readonly ref: string;
+  readonly dir: string;
+  readonly index: Desc;
+  readonly indexBytes: Buffer;
+  /** Child manifests: linux/amd64, linux/arm64, then the attestation. */
+  readonly children: readonly ImageParts[];
+  /** Every blob the index references (children, configs, layers), without the index itself. */
+  readonly blobs: readonly Desc[];
+  /** The configs and layers only: what copy results count (child manifests are written, not counted). */
+  readonly contents: readonly Desc[];
+}
+
+/**
+ * An OCI index of two platforms (linux/amd64, linux/arm64) and a
+ * BuildKit-style attestation entry: a manifest whose layer is an in-toto
+ * statement, listed as platform unknown/unknown with
+ * `vnd.docker.reference.type: attestation-manifest`.
+ */
+export async function makeMultiPlatformImage(dir: string, tag = 'v1'): Promise<MultiImage> {
+  await startLayout(dir);
+  const amd64 = await writeImage(dir, [3000, 40_000], { os: 'linux', architecture: 'amd64' });
+  const arm64 = await writeImage(dir, [3001, 40_001], { os: 'linux', architecture: 'arm64', variant: 'v8' });
+  const statement = await writeBlob(
+    dir,
+    Buffer.from(
+      JSON.stringify({
+        _type: 'https://in-toto.io/Statement/v0.1',
+        predicateType: 'https://slsa.dev/provenance/v0.2',
+        subject: [{ name: 'app', digest: { sha256: amd64.manifest.digest.slice(7) } }],
+        predicate: { builder: { id: 's3lo-s3-e2e' } },
+      }),
+    ),
+    'application/vnd.in-toto+json',
+  );
+  const attConfig = await writeBlob(
+    dir,
+    Buffer.from(JSON.stringify({ architecture: 'unknown', os: 'unknown', config: {}, rootfs: { type: 'layers', diff_ids: [statement.digest] } })),
+    OCI_CONFIG,
+  );
+  const attLayers: Desc[] = [{ ...statement, annotations: { 'in-toto.io/predicate-type': 'https://slsa.dev/provenance/v0.2' } }];
+  const attBytes = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_MANIFEST, config: attConfig, layers: attLayers }));
+  const attManifest = await writeBlob(dir, attBytes, OCI_MANIFEST);
+  const attestation: ImageParts = { manifest: attManifest, manifestBytes: attBytes, config: attConfig, layers: attLayers };
+  const entries: Desc[] = [
+    { ...amd64.manifest, platform: { os: 'linux', architecture: 'amd64' } },
+    { ...arm64.manifest, platform: { os: 'linux', architecture: 'arm64', variant: 'v8' } },
+    {
+      ...attManifest,
+      platform: { os: 'unknown', architecture: 'unknown' },
+      annotations: { 'vnd.docker.reference.digest': amd64.manifest.digest, 'vnd.docker.reference.type': 'attestation-manifest' },
+    },
+  ];
+  const indexBytes = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: entries }));
+  const index = await writeBlob(dir, indexBytes, OCI_INDEX);
+  await writeIndexJson(dir, index, tag);
+  const children = [amd64, arm64, attestation];
+  const blobs = children.flatMap((c) => [c.manifest, c.config, ...c.layers]);
+  const contents = children.flatMap((c) => [c.config, ...c.layers]);
+  return { ref: `oci:${dir}:${tag}`, dir, index, indexBytes, children, blobs, contents };
+}
+
+/** The manifest (or index) an OCI layout's index.json names by `tag`, as bytes. */
+export async function layoutTagBytes(layout: string, tag: string): Promise<Buffer> {
+  const index = JSON.parse(await readFile(join(layout, 'index.json'), 'utf8')) as { manifests: Desc[] };
+  const entry = index.manifests.find((m) => m.annotations?.['org.opencontainers.image.ref.name'] === tag);
+  if (entry === undefined) throw new Error(`no tag ${tag} in ${layout}/index.json`);
+  return readFile(blobPath(layout, entry.digest));
+}
