@@ -133,7 +133,12 @@ async function streamBlob(source: ImageSource, sink: ImageSink, blob: Descriptor
   const onProgress = options.onProgress && ((bytes: number) => options.onProgress?.({ digest: blob.digest, bytes, size: blob.size }));
   const content = await source.openBlob(blob, { signal });
   if (sink.verifiesBlobs) {
-    await sink.writeBlob(blob, content, { signal, onProgress });
+    try {
+      await sink.writeBlob(blob, content, { signal, onProgress });
+    } finally {
+      // A sink that failed before reading to the end leaves the source open.
+      content.destroy();
+    }
     return;
   }
   const verifier = createDigestVerifier({ digest: blob.digest, size: blob.size, onProgress });
