@@ -8,6 +8,7 @@ import {
   STORAGE_CONTRACT_VERSION,
   abortError,
   assertValidPrefix,
+  deleteResult,
   mapConcurrent,
   throwIfAborted,
   type BackendCapabilities,
@@ -213,14 +214,7 @@ export class LocalBackend implements StorageBackend {
         outcomes[index] = await this.#deleteOne(root, key, signal);
       });
     }
-    const deleted: string[] = [];
-    const failed: { key: string; error: S3loError }[] = [];
-    keys.forEach((key, index) => {
-      const error = outcomes[index];
-      if (error === undefined) deleted.push(key);
-      else failed.push({ key, error });
-    });
-    return { deleted, failed };
+    return deleteResult(keys, (_key, index) => outcomes[index]);
   }
 
   /**

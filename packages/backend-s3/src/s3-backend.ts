@@ -5,6 +5,7 @@ import {
   STORAGE_CONTRACT_VERSION,
   assertValidKey,
   assertValidPrefix,
+  deleteResult,
   mapConcurrent,
   throwIfAborted,
   type BackendCapabilities,
@@ -225,14 +226,7 @@ export class S3Backend implements StorageBackend {
       }
     });
     this.#bucketSeen = true;
-    const deleted: string[] = [];
-    const failed: { key: string; error: S3loError }[] = [];
-    for (const key of keys) {
-      const error = failures.get(key);
-      if (error === undefined) deleted.push(key);
-      else failed.push({ key, error });
-    }
-    return { deleted, failed };
+    return deleteResult(keys, (key) => failures.get(key));
   }
 
   /**

@@ -1,9 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ErrorCode, S3loError } from '@s3lo/core';
+import { ErrorCode } from '@s3lo/core';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { copy, deleteImage, gc, inspect, list, readLeasedDigests, startGcRun, writeLease } from '@s3lo/core/image';
 import { blobKey, blobOf, config, createBucket, layer, registryWithListHook, type TestBucket } from './support/bucket.js';
+import { rejection } from './support/rejection.js';
 
 const HOUR = 3_600_000;
 let bucket: TestBucket;
@@ -13,15 +14,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await bucket.cleanup();
 });
-
-async function rejection(promise: Promise<unknown>): Promise<S3loError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!S3loError.isInstance(error)) throw new Error(`expected an S3loError, got ${String(error)}`);
-  return error;
-}
 
 const blobKeys = async () => (await bucket.keys()).filter((key) => key.startsWith('blobs/'));
 

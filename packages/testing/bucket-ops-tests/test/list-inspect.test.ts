@@ -1,8 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ErrorCode, S3loError } from '@s3lo/core';
+import { ErrorCode } from '@s3lo/core';
 import { inspect, list } from '@s3lo/core/image';
 import { BucketLocation } from '@s3lo/core/ref';
 import { blobOf, config, createBucket, layer, OCI_INDEX, OCI_MANIFEST, type TestBucket } from './support/bucket.js';
+import { rejection } from './support/rejection.js';
 
 let bucket: TestBucket;
 beforeEach(async () => {
@@ -11,15 +12,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await bucket.cleanup();
 });
-
-async function rejection(promise: Promise<unknown>): Promise<S3loError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!S3loError.isInstance(error)) throw new Error(`expected an S3loError, got ${String(error)}`);
-  return error;
-}
 
 describe('list on a local bucket', () => {
   it('gives [] for a bucket that does not exist yet', async () => {
