@@ -9,6 +9,7 @@ bash scripts/install-test-tools.sh
 bash scripts/install-test-servers.sh
 rm -rf .test-results
 status=0
-pnpm turbo run build typecheck test --output-logs=full --log-order=grouped || status=$?
+# --continue: one failing package must not hide how the others fare.
+pnpm turbo run build typecheck test --continue --output-logs=full --log-order=grouped || status=$?
 node scripts/test-summary.mjs || status=1
 exit "$status"

@@ -211,7 +211,10 @@ async function startOnce(options: CephRgwOptions, deadline: number): Promise<Att
   } catch (error) {
     const logTails = await tails(logs.concat(join(d, 'log', 'mon.out'), join(d, 'log', 'osd.out')), 20);
     await stopAll([...processes].reverse().concat(watchdog), d, 500);
-    const message = (error as Error).message;
+    // Past the deadline, whichever step broke did so for lack of time (its
+    // own timeout is floored at 1 s): say so first, then what broke.
+    const cause = (error as Error).message;
+    const message = Date.now() >= deadline && !/^timed out/.test(cause) ? `timed out before the deadline (${cause})` : cause;
     const wrapped = new Error(`Ceph RGW did not start: ${message}\n${logTails}`, { cause: error });
     (wrapped as Error & { portTaken?: boolean }).portTaken = /Address already in use|EADDRINUSE/i.test(logTails + message);
     throw wrapped;
