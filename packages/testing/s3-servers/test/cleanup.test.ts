@@ -5,7 +5,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { portOpen } from '../src/process.js';
-import { expectGone, portOf } from './helpers.js';
+import { expectGone, expectPortClosed, portOf } from './helpers.js';
 
 const holder = fileURLToPath(new URL('./fixtures/hold-servers.mjs', import.meta.url));
 
@@ -31,7 +31,7 @@ async function hold(mode: 'wait' | 'exit', kinds: string[]) {
 
 async function expectAllGone(held: Held[], timeoutMs: number) {
   await Promise.all(held.map((server) => expectGone(server.dir, timeoutMs)));
-  for (const server of held) expect(await portOpen(portOf(server.endpoint))).toBe(false);
+  await Promise.all(held.map((server) => expectPortClosed(portOf(server.endpoint), timeoutMs)));
 }
 
 describe('cleanup when the owner goes away', () => {

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { sleep } from '../src/process.js';
+import { portOpen, sleep } from '../src/process.js';
 
 /** PIDs of processes whose command line mentions `text` (pgrep -f), except pgrep's own shell. */
 export function processesMentioning(text: string): Promise<string[]> {
@@ -23,6 +23,19 @@ export async function expectGone(dir: string, timeoutMs: number): Promise<void> 
       throw new Error(`after ${timeoutMs} ms: ${left.length} process(es) still mention ${dir}${existsSync(dir) ? ' and it still exists' : ''}:\n${left.join('\n')}`);
     }
     await sleep(100);
+  }
+}
+
+/**
+ * Waits (bounded) until nothing listens on `port`. A killed process can drop
+ * out of pgrep (its memory, and so its command line, goes first) a moment
+ * before its sockets are closed, so one look right after is not enough.
+ */
+export async function expectPortClosed(port: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (await portOpen(port)) {
+    if (Date.now() > deadline) throw new Error(`after ${timeoutMs} ms something still listens on port ${port}`);
+    await sleep(50);
   }
 }
 
