@@ -105,7 +105,7 @@ export async function download(request: DownloadRequest): Promise<Readable> {
       ranges.fill();
       yield* exactly(firstBytes, firstEnd - start, context);
       for (let next = ranges.take(); next !== undefined; next = ranges.take()) {
-        yield await next;
+        yield* await next;
       }
     } catch (error) {
       throw toS3loError(error, context);
@@ -186,20 +186,25 @@ async function* sliceOf(source: AsyncIterable<Uint8Array>, start: number, end: n
   }
 }
 
-/** One range read into memory, retried when its body breaks off (the SDK only retries getting the response). */
+/**
+ * One range read into memory as the chunks the socket delivered (joining
+ * them would copy every byte once more, and churn the garbage collector),
+ * retried when its body breaks off (the SDK only retries getting the
+ * response).
+ */
 async function fetchBuffered(
   getRange: (from: number, to: number) => Promise<GetObjectCommandOutput>,
   from: number,
   to: number,
   signal: AbortSignal,
   context: ErrorContext,
-): Promise<Buffer> {
+): Promise<Buffer[]> {
   for (let attempt = 1; ; attempt++) {
     try {
       const output = await getRange(from, to);
       const chunks: Buffer[] = [];
       for await (const chunk of exactly(output.Body as Readable, to - from, context)) chunks.push(chunk);
-      return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, to - from);
+      return chunks;
     } catch (error) {
       const answered = httpStatus(error) !== undefined;
       if (answered || signal.aborted || attempt >= RANGE_ATTEMPTS) throw error;
@@ -213,7 +218,7 @@ async function fetchBuffered(
  * `concurrency * rangeSize` whatever the object's size.
  */
 class RangeQueue {
-  readonly #pending: Promise<Buffer>[] = [];
+  readonly #pending: Promise<Buffer[]>[] = [];
   #next: number;
 
   constructor(
@@ -221,7 +226,7 @@ class RangeQueue {
     readonly end: number,
     readonly rangeSize: number,
     readonly concurrency: number,
-    readonly fetch: (from: number, to: number) => Promise<Buffer>,
+    readonly fetch: (from: number, to: number) => Promise<Buffer[]>,
   ) {
     this.#next = from;
   }
@@ -240,7 +245,7 @@ class RangeQueue {
   }
 
   /** The next range in order (starting another fetch), or undefined after the last. */
-  take(): Promise<Buffer> | undefined {
+  take(): Promise<Buffer[]> | undefined {
     const next = this.#pending.shift();
     this.fill();
     return next;

@@ -5,7 +5,7 @@ import { ErrorCode, S3loError, abortError, bodyToStream, createByteCounter, type
 import type { ClientHandle } from './client.js';
 import { alreadyExists, errorName, httpStatus, toS3loError, type ErrorContext } from './errors.js';
 import { MAX_PARTS, partSizeFor, type ResolvedSettings } from './options.js';
-import { PartReader } from './part-reader.js';
+import { PartBuffers, PartReader } from './part-reader.js';
 
 /** What one put needs besides the body. */
 export interface UploadRequest {
@@ -47,7 +47,7 @@ export async function upload(request: UploadRequest, body: PutBody): Promise<voi
   const reader = new PartReader(counter);
   try {
     if (request.ifNoneMatch && size !== undefined && size > request.settings.multipartThreshold) unsupportedConditional(request);
-    const head = await readBody(reader, request.settings.multipartThreshold + 1, context);
+    const head = await readBody(() => reader.read(request.settings.multipartThreshold + 1), context);
     if (head.length <= request.settings.multipartThreshold) {
       await putObject(request, head, operation.signal);
       return;
@@ -77,9 +77,9 @@ function unsupportedConditional(request: UploadRequest): void {
 }
 
 /** Reads from the body, turning a plain body error into a BACKEND_ERROR that says so (S3loErrors pass unchanged). */
-async function readBody(reader: PartReader, size: number, context: ErrorContext): Promise<Buffer> {
+async function readBody(read: () => Promise<Buffer>, context: ErrorContext): Promise<Buffer> {
   try {
-    return await reader.read(size);
+    return await read();
   } catch (error) {
     if (S3loError.isInstance(error) || context.signal?.aborted) throw error;
     throw new S3loError(ErrorCode.BACKEND_ERROR, `put ${JSON.stringify(context.key)}: reading the body failed: ${error instanceof Error ? error.message : String(error)}`, {
@@ -158,13 +158,15 @@ async function multipartUpload(request: UploadRequest, reader: PartReader, opera
   if (uploadId === undefined) throw new S3loError(ErrorCode.BACKEND_ERROR, `put ${JSON.stringify(key)}: the store started a multipart upload without an UploadId`);
 
   const parts: CompletedPart[] = [];
+  const buffers = new PartBuffers(partSize);
   const inFlight = new Set<Promise<void>>();
   const state: { failure?: { error: unknown } } = {};
   try {
     for (let partNumber = 1; ; partNumber++) {
       while (inFlight.size >= settings.partConcurrency && state.failure === undefined) await Promise.race(inFlight);
       if (state.failure !== undefined) throw state.failure.error;
-      const bytes = await readBody(reader, partSize, context);
+      const buffer = buffers.take();
+      const bytes = await readBody(() => reader.readInto(buffer), context);
       if (bytes.length === 0 && partNumber > 1) break;
       if (partNumber > MAX_PARTS) {
         throw new S3loError(ErrorCode.TOO_LARGE, `put ${JSON.stringify(key)}: the body needs more than ${MAX_PARTS} parts of ${partSize} bytes`, {
@@ -183,7 +185,10 @@ async function multipartUpload(request: UploadRequest, reader: PartReader, opera
           state.failure ??= { error };
           operation.abort(error);
         })
-        .finally(() => inFlight.delete(sent));
+        .finally(() => {
+          inFlight.delete(sent);
+          buffers.give(buffer);
+        });
       inFlight.add(sent);
       if (bytes.length < partSize) break;
     }

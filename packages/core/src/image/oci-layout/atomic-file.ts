@@ -49,6 +49,9 @@ export interface AtomicFileWrite {
   readonly exclusive?: boolean;
 }
 
+/** How many bytes a file write may queue before it pushes back (see writeFileAtomically). */
+const WRITE_BUFFER_BYTES = 1 << 20;
+
 /**
  * Writes a file so that its name never shows partial content: the bytes go
  * to a temporary file beside it, which is fsynced and only then renamed (or
@@ -69,7 +72,9 @@ export async function writeFileAtomically(write: AtomicFileWrite): Promise<boole
     // `flush` fsyncs first, and the pipeline settles only once it is closed.
     // (A handle left open under a finished stream is never released:
     // FileHandle.close would wait forever.)
-    await pipeline([...write.streams, handle.createWriteStream({ flush: true })], signal === undefined ? {} : { signal });
+    // A 1 MiB buffer lets chunks queue while a write is in flight, so they
+    // go out together (writev) instead of one syscall per socket read.
+    await pipeline([...write.streams, handle.createWriteStream({ flush: true, highWaterMark: WRITE_BUFFER_BYTES })], signal === undefined ? {} : { signal });
     // The last moment an abort can still keep the file from appearing.
     throwIfAborted(signal);
     if (write.exclusive !== true) {
