@@ -1,4 +1,4 @@
-import { STORAGE_CONTRACT_VERSION, type BackendOptions, type BackendPlugin } from '@s3lo/core/storage';
+import { ErrorCode, S3loError, STORAGE_CONTRACT_VERSION, type BackendOptions, type BackendPlugin } from '@s3lo/core/storage';
 import { LocalBackend, type LocalBackendOptions } from './local-backend.js';
 
 /**
@@ -6,7 +6,9 @@ import { LocalBackend, type LocalBackendOptions } from './local-backend.js';
  * the directory (`local://./store/app:v1` has bucket `./store`).
  *
  * Options read from {@link BackendOptions}: `fsync` (boolean, default true),
- * see {@link LocalBackendOptions}.
+ * see {@link LocalBackendOptions}; its `optionNames`, so the CLI's
+ * `--store-option fsync=false` reaches it and any other name is refused.
+ * Other options (`endpoint`, `region`) are ignored.
  *
  * @example
  * ```ts
@@ -21,8 +23,13 @@ export const plugin: BackendPlugin = {
   contractVersion: STORAGE_CONTRACT_VERSION,
   name: '@s3lo/backend-local',
   schemes: ['local'],
+  optionNames: ['fsync'],
   create(bucket: string, options: BackendOptions = {}) {
-    const localOptions: LocalBackendOptions = typeof options.fsync === 'boolean' ? { fsync: options.fsync } : {};
+    const { fsync } = options;
+    if (fsync !== undefined && typeof fsync !== 'boolean') {
+      throw new S3loError(ErrorCode.INVALID_ARGUMENT, `local backend option fsync must be true or false, got ${JSON.stringify(fsync)}`);
+    }
+    const localOptions: LocalBackendOptions = fsync === undefined ? {} : { fsync };
     return new LocalBackend(bucket, localOptions);
   },
 };

@@ -391,4 +391,15 @@ describe('plugin', () => {
     expect(await text(resolved, 'hello.txt')).toBe('hi');
     expect(await readFile(join(bucket, 'hello.txt'), 'utf8')).toBe('hi');
   });
+
+  it('names its one option, fsync, and refuses a value that is not a boolean', async () => {
+    expect(plugin.optionNames).toEqual(['fsync']);
+    const registry = new PluginRegistry();
+    registry.registerBackend(plugin);
+    await expect(registry.resolveBackend({ scheme: 'local', bucket }, { fsync: 'no' })).rejects.toMatchObject({
+      code: ErrorCode.INVALID_ARGUMENT,
+      message: 'local backend option fsync must be true or false, got "no"',
+    });
+    expect(await registry.resolveBackend({ scheme: 'local', bucket }, { fsync: true, endpoint: 'http://ignored:1' })).toBeInstanceOf(LocalBackend);
+  });
 });

@@ -2,14 +2,8 @@ import type { CompletedPart } from '@aws-sdk/client-s3';
 import { ErrorCode, S3loError, mapConcurrent } from '@s3lo/core/storage';
 import type { ClientHandle } from './client.js';
 import { httpStatus, noSuchKey, toS3loError, type ErrorContext } from './errors.js';
-import { MAX_PARTS, type ResolvedSettings } from './options.js';
+import { partSizeFor, type ResolvedSettings } from './options.js';
 import { abortMultipartUpload } from './upload.js';
-
-const GiB = 1024 * 1024 * 1024;
-/** CopyObject's limit; larger objects are copied part by part. */
-export const MAX_SINGLE_COPY = 5 * GiB;
-/** Part size of a multipart copy: equal parts, 10,000 of them cover 5 TiB. */
-const COPY_PART_SIZE = 512 * 1024 * 1024;
 
 /**
  * The `x-amz-copy-source` value: the bucket and the key with every path
@@ -37,9 +31,11 @@ export interface CopyRequest {
 }
 
 /**
- * Server-side copy: CopyObject up to 5 GiB, UploadPartCopy in equal parts
- * (in parallel, all pinned to the source's ETag) above. The source's HEAD
- * decides NOT_FOUND and the method.
+ * Server-side copy: CopyObject up to `copyThreshold` (5 GiB, CopyObject's
+ * limit, by default), UploadPartCopy in equal parts of `copyPartSize` (in
+ * parallel, all pinned to the source's ETag) above. The source's HEAD
+ * decides NOT_FOUND and the method. A failed or aborted multipart copy is
+ * aborted on the store: no destination object, no upload left behind.
  */
 export async function copyObject(request: CopyRequest): Promise<void> {
   const { handle, bucket, sourceKey, destinationKey, signal, settings } = request;
@@ -57,7 +53,7 @@ export async function copyObject(request: CopyRequest): Promise<void> {
     throw toS3loError(error, context);
   }
   const source = copySource(bucket, sourceKey);
-  if (size <= MAX_SINGLE_COPY) {
+  if (size <= settings.copyThreshold) {
     try {
       await client.send(
         new sdk.CopyObjectCommand({
@@ -75,7 +71,8 @@ export async function copyObject(request: CopyRequest): Promise<void> {
     return;
   }
 
-  const partSize = Math.max(COPY_PART_SIZE, Math.ceil(size / MAX_PARTS));
+  // Equal parts but the last; grown in whole MiB when 10,000 would not cover the object.
+  const partSize = partSizeFor(settings.copyPartSize, size);
   let uploadId: string | undefined;
   try {
     const created = await client.send(

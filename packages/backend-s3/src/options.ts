@@ -2,6 +2,7 @@ import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import { ErrorCode, S3loError } from '@s3lo/core/storage';
 
 const MiB = 1024 * 1024;
+const GiB = 1024 * MiB;
 
 /** Explicit credentials, for tests and setups outside the AWS default chain. */
 export interface S3Credentials {
@@ -168,6 +169,32 @@ export interface S3BackendOptions {
    */
   readonly partSize?: number;
   /**
+   * Server-side copies (`copy`) of objects larger than this are done part by
+   * part with UploadPartCopy (multipart); smaller ones with one CopyObject.
+   * CopyObject cannot copy more than 5 GiB, so this is at most 5 GiB. A
+   * lower value is for stores that time out on long CopyObject requests,
+   * and for tests of the multipart path.
+   * @default 5 GiB
+   * @example
+   * ```ts
+   * new S3Backend('images', { copyThreshold: 1024 * 1024 * 1024 }); // copies above 1 GiB go in parts
+   * ```
+   */
+  readonly copyThreshold?: number;
+  /**
+   * Size of each part of a multipart copy (at least 5 MiB, at most 5 GiB):
+   * every part but the last has exactly this size. For an object larger
+   * than `10000 * copyPartSize` the part size grows (in whole MiB) to fit
+   * S3's 10,000-part limit. Parts are copied by the store, not through this
+   * process; `partConcurrency` of them at once.
+   * @default 512 MiB
+   * @example
+   * ```ts
+   * new S3Backend('images', { copyThreshold: 64 * 1024 * 1024, copyPartSize: 64 * 1024 * 1024 });
+   * ```
+   */
+  readonly copyPartSize?: number;
+  /**
    * Parts of one multipart upload sent in parallel.
    * @default 4
    * @example
@@ -219,6 +246,21 @@ export interface S3BackendOptions {
    * ```
    */
   readonly maxAttempts?: number;
+  /**
+   * Sign the bodies of uploads (SigV4 `x-amz-content-sha256` with the
+   * body's SHA-256) instead of sending `UNSIGNED-PAYLOAD`. Signing costs one
+   * more SHA-256 pass over every uploaded byte, on top of the digest s3lo
+   * verifies anyway. Over HTTPS, TLS already protects the bytes in transit
+   * (and on AWS a CRC32 checksum is sent too), so the body is not signed,
+   * as the Go, Java and Python SDKs do; over plain HTTP it is signed, so a
+   * store catches bytes changed on the way.
+   * @default false over https://, true over http://
+   * @example
+   * ```ts
+   * new S3Backend('images', { endpoint: 'http://10.0.0.5:7480', payloadSigning: false }); // a trusted network: save the hashing
+   * ```
+   */
+  readonly payloadSigning?: boolean;
   /**
    * How long to wait for a TCP connection before the attempt fails (and is
    * retried), in ms.
@@ -279,15 +321,21 @@ export interface ResolvedSettings {
   readonly multipartThreshold: number;
   readonly partSize: number;
   readonly partConcurrency: number;
+  readonly copyThreshold: number;
+  readonly copyPartSize: number;
   readonly parallelDownloadThreshold: number;
   readonly downloadRangeSize: number;
   readonly downloadConcurrency: number;
   readonly maxAttempts: number;
+  /** Sign upload bodies; undefined: only over http://. */
+  readonly payloadSigning: boolean | undefined;
   readonly connectTimeoutMs: number;
   readonly clientSideListing: boolean;
 }
 
 export const MIN_PART_SIZE = 5 * MiB;
+/** S3's largest part, and CopyObject's largest object. */
+export const MAX_PART_SIZE = 5 * GiB;
 export const MAX_PARTS = 10_000;
 
 /**
@@ -329,6 +377,14 @@ export function resolveSettings(options: S3BackendOptions, env: NodeJS.ProcessEn
   if (partSize < MIN_PART_SIZE) {
     throw new S3loError(ErrorCode.INVALID_ARGUMENT, `partSize must be at least 5 MiB (S3's minimum part size), got ${partSize}`);
   }
+  const copyThreshold = positiveInteger(options.copyThreshold, 'copyThreshold', MAX_PART_SIZE);
+  if (copyThreshold > MAX_PART_SIZE) {
+    throw new S3loError(ErrorCode.INVALID_ARGUMENT, `copyThreshold must be at most 5 GiB (CopyObject's limit), got ${copyThreshold}`);
+  }
+  const copyPartSize = positiveInteger(options.copyPartSize, 'copyPartSize', 512 * MiB);
+  if (copyPartSize < MIN_PART_SIZE || copyPartSize > MAX_PART_SIZE) {
+    throw new S3loError(ErrorCode.INVALID_ARGUMENT, `copyPartSize must be from 5 MiB to 5 GiB (S3's part sizes), got ${copyPartSize}`);
+  }
   const storageClass = options.storageClass;
   if (storageClass !== undefined && typeof storageClass !== 'function' && (typeof storageClass !== 'string' || storageClass === '')) {
     throw new S3loError(ErrorCode.INVALID_ARGUMENT, `storageClass must be a class name or a function, got ${JSON.stringify(storageClass)}`);
@@ -345,10 +401,13 @@ export function resolveSettings(options: S3BackendOptions, env: NodeJS.ProcessEn
     multipartThreshold: positiveInteger(options.multipartThreshold, 'multipartThreshold', 16 * MiB),
     partSize,
     partConcurrency: positiveInteger(options.partConcurrency, 'partConcurrency', 4),
+    copyThreshold,
+    copyPartSize,
     parallelDownloadThreshold: positiveNumber(options.parallelDownloadThreshold, 'parallelDownloadThreshold', 64 * MiB),
     downloadRangeSize: positiveInteger(options.downloadRangeSize, 'downloadRangeSize', 8 * MiB),
     downloadConcurrency: positiveInteger(options.downloadConcurrency, 'downloadConcurrency', 4),
     maxAttempts: positiveInteger(options.maxAttempts, 'maxAttempts', 5),
+    payloadSigning: options.payloadSigning,
     connectTimeoutMs: positiveInteger(options.connectTimeoutMs, 'connectTimeoutMs', 10_000),
     clientSideListing: options.clientSideListing ?? false,
   };

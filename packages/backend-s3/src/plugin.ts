@@ -3,32 +3,83 @@ import { configuredEndpoint } from './client.js';
 import { resolveEndpoint, type S3BackendOptions } from './options.js';
 import { S3Backend } from './s3-backend.js';
 
-const BOOLEAN_OPTIONS = ['forcePathStyle', 'conditionalCreate', 'clientSideListing'] as const;
-const STRING_OPTIONS = ['endpoint', 'region', 'profile'] as const;
+/** Options of {@link S3BackendOptions} that only a program can give (objects, not text). */
+type ProgramOnlyOption = 'client' | 'clientConfig' | 'credentials';
+
+/**
+ * Every option a user can give by name (the CLI's `--store-option`), with
+ * the type it must have. A Record, so a new option of S3BackendOptions that
+ * is not listed here fails the build.
+ */
+const OPTION_TYPES: Readonly<Record<Exclude<keyof S3BackendOptions, ProgramOnlyOption>, 'string' | 'boolean' | 'number' | 'checksum mode' | 'storage class'>> = {
+  endpoint: 'string',
+  region: 'string',
+  profile: 'string',
+  forcePathStyle: 'boolean',
+  requestChecksumCalculation: 'checksum mode',
+  responseChecksumValidation: 'checksum mode',
+  storageClass: 'storage class',
+  conditionalCreate: 'boolean',
+  conditionalMultipart: 'boolean',
+  multipartThreshold: 'number',
+  partSize: 'number',
+  partConcurrency: 'number',
+  copyThreshold: 'number',
+  copyPartSize: 'number',
+  parallelDownloadThreshold: 'number',
+  downloadRangeSize: 'number',
+  downloadConcurrency: 'number',
+  maxAttempts: 'number',
+  payloadSigning: 'boolean',
+  connectTimeoutMs: 'number',
+  clientSideListing: 'boolean',
+};
+
+/** The names of {@link OPTION_TYPES}: the plugin's `optionNames`. */
+const S3_OPTION_NAMES: readonly string[] = Object.freeze(Object.keys(OPTION_TYPES));
+
 const CHECKSUM_MODES = new Set(['WHEN_SUPPORTED', 'WHEN_REQUIRED']);
+
+const EXPECTED: Readonly<Record<(typeof OPTION_TYPES)[keyof typeof OPTION_TYPES], string>> = {
+  string: 'a string',
+  boolean: 'true or false',
+  number: 'a number',
+  'checksum mode': '"WHEN_SUPPORTED" or "WHEN_REQUIRED"',
+  'storage class': 'a storage class name or a function',
+};
+
+function hasType(value: unknown, type: keyof typeof EXPECTED): boolean {
+  switch (type) {
+    case 'string':
+    case 'boolean':
+    case 'number':
+      return typeof value === type;
+    case 'checksum mode':
+      return typeof value === 'string' && CHECKSUM_MODES.has(value);
+    case 'storage class':
+      return typeof value === 'string' || typeof value === 'function';
+  }
+}
 
 /**
  * The plugin's options, checked: {@link BackendOptions} come from the CLI
- * (strings) or from programs, so a wrong type is an INVALID_ARGUMENT naming
- * the option rather than a confusing failure later.
+ * (strings, numbers, booleans) or from programs, so a wrong type is an
+ * INVALID_ARGUMENT naming the option rather than a confusing failure later.
+ * Ranges (a part size of at least 5 MiB, ...) are checked by the backend.
  */
 export function toS3BackendOptions(options: BackendOptions): S3BackendOptions {
-  const invalid = (name: string, what: string): S3loError =>
-    new S3loError(ErrorCode.INVALID_ARGUMENT, `s3 backend option ${name} must be ${what}, got ${JSON.stringify(options[name])}`);
-  for (const name of STRING_OPTIONS) {
-    if (options[name] !== undefined && typeof options[name] !== 'string') throw invalid(name, 'a string');
-  }
-  for (const name of BOOLEAN_OPTIONS) {
-    if (options[name] !== undefined && typeof options[name] !== 'boolean') throw invalid(name, 'true or false');
-  }
-  for (const name of ['requestChecksumCalculation', 'responseChecksumValidation']) {
-    if (options[name] !== undefined && !CHECKSUM_MODES.has(options[name] as string)) throw invalid(name, '"WHEN_SUPPORTED" or "WHEN_REQUIRED"');
-  }
-  if (options['storageClass'] !== undefined && typeof options['storageClass'] !== 'string' && typeof options['storageClass'] !== 'function') {
-    throw invalid('storageClass', 'a storage class name or a function');
+  for (const [name, type] of Object.entries(OPTION_TYPES) as [string, keyof typeof EXPECTED][]) {
+    const value = options[name];
+    if (value !== undefined && !hasType(value, type)) {
+      throw new S3loError(ErrorCode.INVALID_ARGUMENT, `s3 backend option ${name} must be ${EXPECTED[type]}, got ${describe(value)}`);
+    }
   }
   const { signal: _signal, ...rest } = options;
   return rest as S3BackendOptions;
+}
+
+function describe(value: unknown): string {
+  return typeof value === 'function' ? 'a function' : (JSON.stringify(value) ?? String(value));
 }
 
 /**
@@ -37,9 +88,11 @@ export function toS3BackendOptions(options: BackendOptions): S3BackendOptions {
  * (`s3://my-bucket/app:v1`). The AWS SDK is only imported when the backend
  * makes its first request.
  *
- * Options read from {@link BackendOptions}: `endpoint` and `region` (the
- * CLI's `--endpoint` and `--region`) and every option of
- * {@link S3BackendOptions} (`conditionalCreate`, `storageClass`, `client`, ...).
+ * Options read from {@link BackendOptions}: every option of
+ * {@link S3BackendOptions} (`conditionalCreate`, `storageClass`, `client`,
+ * ...). The CLI passes `--endpoint`, `--region` and `--store-option
+ * name=value` for the names in `optionNames` (all but `client`,
+ * `clientConfig` and `credentials`).
  *
  * @example
  * ```ts
@@ -54,6 +107,7 @@ export const plugin: BackendPlugin = {
   contractVersion: STORAGE_CONTRACT_VERSION,
   name: '@s3lo/backend-s3',
   schemes: ['s3'],
+  optionNames: S3_OPTION_NAMES,
   async create(bucket: string, options: BackendOptions = {}) {
     throwIfAborted(options.signal);
     const s3Options = toS3BackendOptions(options);

@@ -230,7 +230,7 @@ export class S3Backend implements StorageBackend {
   }
 
   /**
-   * Server-side copy (CopyObject; UploadPartCopy in parts above 5 GiB): the
+   * Server-side copy (CopyObject; UploadPartCopy in parts above `copyThreshold`, 5 GiB by default): the
    * bytes never pass through this process. The destination gets the
    * configured storage class.
    */

@@ -5,9 +5,10 @@ import { clientConfig } from '../src/client.js';
 import { copySource } from '../src/copy.js';
 import { decodeToken, encodeToken } from '../src/list.js';
 import { partSizeFor, resolveEndpoint, resolveSettings } from '../src/options.js';
-import { S3Backend, plugin } from '../src/index.js';
+import { S3Backend, plugin, type S3BackendOptions } from '../src/index.js';
 
 const MiB = 1024 * 1024;
+const GiB = 1024 * MiB;
 
 function code(action: () => unknown): string | undefined {
   try {
@@ -89,6 +90,31 @@ describe('settings', () => {
     expect(code(() => resolveSettings({ storageClass: '' }, {}))).toBe(ErrorCode.INVALID_ARGUMENT);
   });
 
+  it('copies: CopyObject up to 5 GiB and 512 MiB part copies by default; both can be lowered', () => {
+    expect(resolveSettings({}, {})).toMatchObject({ copyThreshold: 5 * GiB, copyPartSize: 512 * MiB });
+    expect(resolveSettings({ copyThreshold: 8 * MiB, copyPartSize: 5 * MiB }, {})).toMatchObject({ copyThreshold: 8 * MiB, copyPartSize: 5 * MiB });
+    expect(resolveSettings({ copyThreshold: 1, copyPartSize: 5 * GiB }, {})).toMatchObject({ copyThreshold: 1, copyPartSize: 5 * GiB });
+  });
+
+  it('refuses a copy threshold outside 1 byte..5 GiB and a copy part size outside 5 MiB..5 GiB, naming the option', () => {
+    const message = (options: S3BackendOptions): string => {
+      try {
+        resolveSettings(options, {});
+      } catch (error) {
+        if (S3loError.isInstance(error, ErrorCode.INVALID_ARGUMENT)) return error.message;
+        throw error;
+      }
+      throw new Error(`${JSON.stringify(options)} was accepted`);
+    };
+    expect(message({ copyThreshold: 5 * GiB + 1 })).toMatch(/^copyThreshold must be at most 5 GiB/);
+    expect(message({ copyThreshold: 0 })).toMatch(/^copyThreshold must be a positive integer/);
+    expect(message({ copyThreshold: 1.5 })).toMatch(/^copyThreshold must be a positive integer/);
+    expect(message({ copyThreshold: '8388608' as unknown as number })).toMatch(/^copyThreshold must be a positive integer/);
+    expect(message({ copyPartSize: 5 * MiB - 1 })).toMatch(/^copyPartSize must be from 5 MiB to 5 GiB/);
+    expect(message({ copyPartSize: 5 * GiB + 1 })).toMatch(/^copyPartSize must be from 5 MiB to 5 GiB/);
+    expect(message({ copyPartSize: -1 })).toMatch(/^copyPartSize must be a positive integer/);
+  });
+
   it('an injected client: its endpoint decides the capability defaults', () => {
     const custom = new S3Client({ endpoint: 'http://127.0.0.1:9000', region: 'us-east-1' });
     const aws = new S3Client({ region: 'eu-west-1' });
@@ -106,6 +132,10 @@ describe('settings', () => {
     const size = partSizeFor(8 * MiB, big);
     expect(size % MiB).toBe(0);
     expect(Math.ceil(big / size)).toBeLessThanOrEqual(10_000);
+    // A 5 TiB copy would need 10,240 parts of the default 512 MiB: they grow to 525 MiB.
+    const copyPart = partSizeFor(512 * MiB, 5 * 1024 * GiB);
+    expect(copyPart).toBe(525 * MiB);
+    expect(Math.ceil((5 * 1024 * GiB) / copyPart)).toBeLessThanOrEqual(10_000);
   });
 });
 
@@ -174,5 +204,52 @@ describe('plugin', () => {
     await expect(plugin.create('bucket', { forcePathStyle: 'yes' })).rejects.toMatchObject({ code: ErrorCode.INVALID_ARGUMENT });
     await expect(plugin.create('bucket', { endpoint: 42 as unknown as string })).rejects.toMatchObject({ code: ErrorCode.INVALID_ARGUMENT });
     await expect(plugin.create('', {})).rejects.toMatchObject({ code: ErrorCode.INVALID_ARGUMENT });
+  });
+
+  it('refuses numeric options that are not numbers, naming the option', async () => {
+    for (const name of ['multipartThreshold', 'partSize', 'partConcurrency', 'copyThreshold', 'copyPartSize', 'parallelDownloadThreshold', 'downloadRangeSize', 'downloadConcurrency', 'maxAttempts', 'connectTimeoutMs']) {
+      await expect(plugin.create('bucket', { endpoint: 'http://127.0.0.1:9', [name]: '8388608' }), name).rejects.toMatchObject({
+        code: ErrorCode.INVALID_ARGUMENT,
+        message: `s3 backend option ${name} must be a number, got "8388608"`,
+      });
+    }
+    await expect(plugin.create('bucket', { conditionalMultipart: 'true' })).rejects.toMatchObject({ message: 's3 backend option conditionalMultipart must be true or false, got "true"' });
+    await expect(plugin.create('bucket', { storageClass: 3 })).rejects.toMatchObject({ message: 's3 backend option storageClass must be a storage class name or a function, got 3' });
+    // Numbers reach the backend, which checks their range.
+    await expect(plugin.create('bucket', { endpoint: 'http://127.0.0.1:9', copyPartSize: 1024 })).rejects.toMatchObject({ message: /^copyPartSize must be from 5 MiB/ });
+    const backend = await plugin.create('bucket', { endpoint: 'http://127.0.0.1:9', region: 'us-east-1', partSize: 5 * MiB, copyThreshold: 8 * MiB, conditionalCreate: true });
+    expect(backend.capabilities.conditionalCreate).toBe(true);
+    await backend.close?.();
+  });
+
+  it('names the options a user can give as text: every option but client, clientConfig and credentials', () => {
+    // plugin.ts keeps them in a Record over the keys of S3BackendOptions: a new option not listed there fails the build.
+    const names = plugin.optionNames ?? [];
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'endpoint',
+        'region',
+        'profile',
+        'forcePathStyle',
+        'requestChecksumCalculation',
+        'responseChecksumValidation',
+        'storageClass',
+        'conditionalCreate',
+        'conditionalMultipart',
+        'multipartThreshold',
+        'partSize',
+        'partConcurrency',
+        'copyThreshold',
+        'copyPartSize',
+        'parallelDownloadThreshold',
+        'downloadRangeSize',
+        'downloadConcurrency',
+        'maxAttempts',
+        'connectTimeoutMs',
+        'clientSideListing',
+      ]),
+    );
+    for (const programOnly of ['client', 'clientConfig', 'credentials', 'signal']) expect(names).not.toContain(programOnly);
+    expect(new Set(names).size).toBe(names.length);
   });
 });

@@ -1,5 +1,6 @@
 import { commandHelp, generalHelp, usageLine } from './args/help.js';
 import { parseCommandLine } from './args/parse.js';
+import { checkStoreOptionNames, readStoreOptions, type StoreOptionValue } from './args/store-options.js';
 import { readBackendOptions, readDuration } from './args/values.js';
 import { COMMANDS } from './commands/index.js';
 import type { CliIo, CommandDefinition, RunContext } from './commands/command.js';
@@ -68,11 +69,13 @@ export async function run(argv: readonly string[], options: RunOptions): Promise
   let plan: unknown;
   let timeoutMs: number | undefined;
   let backendOptions;
+  let storeOptions: Record<string, StoreOptionValue>;
   try {
     plan = command.prepare({ positionals, values });
     timeoutMs = readDuration(values, 'timeout');
     if (timeoutMs === 0) throw new UsageError('--timeout must be longer than 0', { hint: 'leave it out to wait as long as it takes' });
-    backendOptions = readBackendOptions(values);
+    storeOptions = readStoreOptions(values);
+    backendOptions = { ...readBackendOptions(values), ...storeOptions };
   } catch (error) {
     return fail(error);
   }
@@ -114,7 +117,12 @@ export async function run(argv: readonly string[], options: RunOptions): Promise
   try {
     if (command.usesPlugins !== false) {
       await host.loadConfigured();
-      if (command.needs !== undefined) await host.prepare(command.needs(plan));
+      if (command.needs !== undefined) {
+        const needs = command.needs(plan);
+        await host.prepare(needs);
+        // Still before any store is opened: an unknown option is a usage error (exit 2).
+        checkStoreOptionNames(Object.keys(storeOptions), needs.schemes, host.registry);
+      }
     }
     const result = await command.run(plan, context);
     const text = globals.output === 'text' ? command.text(result, context) : renderDocument(result, globals.output);

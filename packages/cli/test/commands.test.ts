@@ -81,6 +81,16 @@ describe('push, pull, copy', () => {
     expect(missing.stderr).toMatch(/^error: .*windows\/amd64.*linux\/arm64/m);
   });
 
+  it('--store-option reaches the backend, typed: fsync=false on local://', async () => {
+    // The local plugin refuses an fsync that is not a boolean: "false" arrived as false.
+    // A store of its own: the tests below count the tags of ./store.
+    const result = await json<{ blobsCopied: number; reference: string }>(['push', 'oci:./layout:v1', 'local://./store-options/app:v1', '--store-option', 'fsync=false']);
+    expect(result).toMatchObject({ blobsCopied: 3, reference: 'local://./store-options/app:v1' });
+    expect(existsSync(join(work, 'store-options', 'manifests', 'app', 'v1', 'manifest.json'))).toBe(true);
+    const listed = await json<{ name: string; tags: string[] }[]>(['list', 'local://./store-options', '--store-option=fsync=true']);
+    expect(listed).toEqual([{ name: 'app', tags: ['v1'] }]);
+  });
+
   it('--concurrency is passed on', async () => {
     const result = await json<{ blobsSkipped: number }>(['push', 'oci:./layout:v1', 'local://./store/team/app:c1', '--concurrency', '1']);
     expect(result.blobsSkipped).toBe(3);

@@ -53,6 +53,29 @@ describe('usage errors exit 2 before any work', () => {
     expect(await usage(['push', 'oci:./layout:v1', 'local://./store/app:v1', '--platform', 'linux'])).toMatch(/^error: invalid platform "linux"/m);
   });
 
+  it('--store-option: no "=", no name, a name twice, next to its own flag, or an option the backend does not have', async () => {
+    const push = ['push', 'oci:./layout:v1', 'local://./store/app:v1'];
+    expect(await usage([...push, '--store-option', 'fsync'])).toMatch(/^error: --store-option "fsync" has no "="\nhint: write --store-option name=value/);
+    expect(await usage([...push, '--store-option', '=false'])).toMatch(/^error: --store-option "=false" has no option name before "="$/m);
+    expect(await usage([...push, '--store-option', 'fsync=false', '--store-option=fsync=true'])).toMatch(/^error: --store-option fsync is given twice$/m);
+    expect(await usage([...push, '--store-option', 'signal=x'])).toMatch(/^error: --store-option signal is not a store option$/m);
+    expect(await usage(['list', 's3://bucket', '--endpoint', 'http://127.0.0.1:9', '--store-option', 'endpoint=http://127.0.0.1:8'])).toMatch(
+      /^error: --endpoint and --store-option endpoint both set the endpoint$/m,
+    );
+    expect(await usage(['list', 's3://bucket', '--region', 'eu-west-1', '--store-option', 'region=us-east-1'])).toMatch(/^error: --region and --store-option region both set the region$/m);
+    expect(await usage([...push, '--store-option'])).toMatch(/^error: --store-option needs a value \(<name=value>\)/m);
+    expect(await usage(['version', '--store-option', 'a=b'])).toMatch(/^error: version has no --store-option flag$/m);
+    // Names are checked against the backend's optionNames once its plugin is loaded, still before any store is opened.
+    const s3 = await usage(['list', 's3://bucket', '--store-option', 'conditionalCreat=true']);
+    expect(s3.split('\n')[0]).toBe('error: the s3 backend has no option "conditionalCreat"');
+    expect(s3).toMatch(/^hint: did you mean conditionalCreate\? its options: .*\bconditionalCreate, conditionalMultipart\b.*\bstorageClass$/m);
+    expect(s3).not.toMatch(/\b(client|clientConfig|credentials)\b/);
+    expect(await usage([...push, '--store-option', 'partSize=5242880'])).toMatch(/^error: the local backend has no option "partSize"\nhint: its options: fsync\n/);
+    expect(await usage(['copy', 's3://bucket/app:v1', 'local://./store/app:v1', '--store-option', 'nosuch=1'])).toMatch(
+      /^error: neither the s3 nor the local backend has an option "nosuch"\nhint: the s3 backend's options: .*; the local backend's options: fsync\n/,
+    );
+  });
+
   it('bad references say what is wrong', async () => {
     expect(await usage(['inspect', 'local://./store/app:..'])).toMatch(/^error: invalid reference "local:\/\/\.\/store\/app:\.\.": tag "\.\." is not allowed/m);
     expect(await usage(['delete', 'local://./store/../app:v1'])).toMatch(/^error: invalid reference/m);
@@ -103,6 +126,27 @@ describe('operation failures exit 1 with error and hint lines', () => {
     expect(result.stderr).toMatch(/^error: no transport for docker-daemon: images: they need @s3lo\/transport-docker, which this s3lo does not include/);
     expect(result.stderr).toMatch(/^hint: install @s3lo\/transport-docker and load it with S3LO_PLUGINS=@s3lo\/transport-docker; or save the image with `docker save/m);
     expect(await filesUnder(join(work, 'store'))).toEqual([]);
+  });
+
+  it('a --store-option value of the wrong type or range is refused by the backend, naming the option', async () => {
+    // Typed on the command line: "false" is a boolean, "4" a number; the backends check them.
+    const fsync = await run(['push', 'oci:./layout:v1', 'local://./store/app:v1', '--store-option', 'fsync=no']);
+    expect(fsync.code).toBe(1);
+    expect(fsync.stderr).toBe('error: local backend option fsync must be true or false, got "no"\n');
+    expect(await filesUnder(join(work, 'store'))).toEqual([]);
+    const s3 = ['list', 's3://bucket', '--endpoint', 'http://127.0.0.1:9', '--region', 'us-east-1'];
+    for (const [value, message] of [
+      ['abc', 'error: s3 backend option partSize must be a number, got "abc"'],
+      ['8MiB', 'error: s3 backend option partSize must be a number, got "8MiB"'],
+      ['99999999999999999999', 'error: s3 backend option partSize must be a number, got "99999999999999999999"'],
+      ['4', "error: partSize must be at least 5 MiB (S3's minimum part size), got 4"],
+    ]) {
+      const result = await run([...s3, '--store-option', `partSize=${value}`]);
+      expect(result.code, value).toBe(1);
+      expect(result.stderr.split('\n')[0], value).toBe(message);
+    }
+    const flag = await run([...s3, '--store-option', 'conditionalCreate=yes']);
+    expect(flag.stderr).toMatch(/^error: s3 backend option conditionalCreate must be true or false, got "yes"$/m);
   });
 
   it('--verbose adds the code, details and the stack', async () => {

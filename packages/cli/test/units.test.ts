@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { PluginRegistry } from '@s3lo/core';
+import type { BackendPlugin } from '@s3lo/core/storage';
 import { parseDuration } from '../src/args/duration.js';
 import { parseCommandLine } from '../src/args/parse.js';
+import { checkStoreOptionNames, readStoreOptions } from '../src/args/store-options.js';
 import { COMMANDS } from '../src/commands/index.js';
 import { UsageError } from '../src/errors/usage-error.js';
 import { formatBytes } from '../src/output/sizes.js';
@@ -58,6 +61,80 @@ describe('the command line', () => {
     expect(parseCommandLine(['inspect', '--', '-weird'], COMMANDS)).toMatchObject({ positionals: ['-weird'] });
     expect(parseCommandLine(['ls', 'x'], COMMANDS)).toMatchObject({ command: { name: 'list' } });
     expect(parseCommandLine(['push', '--help'], COMMANDS)).toMatchObject({ kind: 'help', command: { name: 'push' } });
+  });
+});
+
+describe('--store-option', () => {
+  it('types values: true/false are booleans, decimal integers numbers, the rest strings', () => {
+    const line = parseCommandLine(
+      ['list', 'x', '--store-option', 'a=true', '--store-option=b=false', '--store-option', 'c=42', '--store-option', 'd=-7', '--store-option', 'e=STANDARD_IA'],
+      COMMANDS,
+    );
+    expect(line.kind === 'run' && readStoreOptions(line.values)).toEqual({ a: true, b: false, c: 42, d: -7, e: 'STANDARD_IA' });
+    const strings = ['f=', 'g=1.5', 'h=x=y', 'i=TRUE', 'j=1e3', 'k=99999999999999999999', 'l= 5', 'm=0x10', 'n=Infinity'];
+    expect(readStoreOptions({ 'store-option': strings })).toEqual({ f: '', g: '1.5', h: 'x=y', i: 'TRUE', j: '1e3', k: '99999999999999999999', l: ' 5', m: '0x10', n: 'Infinity' });
+    expect(readStoreOptions({ 'store-option': ['o=007'] })).toEqual({ o: 7 });
+    expect(readStoreOptions({})).toEqual({});
+  });
+
+  it('refuses malformed flags, repeated names, and endpoint/region next to their own flags', () => {
+    for (const bad of [['nameonly'], ['=value'], [' =value'], ['a=1', 'a=2'], ['signal=1']]) {
+      expect(() => readStoreOptions({ 'store-option': bad }), bad.join(' ')).toThrow(UsageError);
+    }
+    expect(() => readStoreOptions({ endpoint: 'http://a:1', 'store-option': ['endpoint=http://b:1'] })).toThrow(/both set the endpoint/);
+    expect(readStoreOptions({ endpoint: 'http://a:1', 'store-option': ['region=eu-west-1'] })).toEqual({ region: 'eu-west-1' });
+  });
+
+  it("checks names against the plugins' optionNames; a plugin without them accepts anything", () => {
+    const plugin = (schemes: string[], optionNames?: string[]): BackendPlugin => ({
+      kind: 'backend',
+      contractVersion: 1,
+      name: `test-${schemes[0]}`,
+      schemes,
+      ...(optionNames === undefined ? {} : { optionNames }),
+      create: () => {
+        throw new Error('not opened in these tests');
+      },
+    });
+    const registry = new PluginRegistry();
+    registry.registerBackend(plugin(['aa'], ['partSize', 'storageClass']));
+    registry.registerBackend(plugin(['bb'], []));
+    registry.registerBackend(plugin(['cc']));
+    const check = (names: string[], schemes: string[]) => () => checkStoreOptionNames(names, schemes, registry);
+    expect(check(['partSize'], ['aa'])).not.toThrow();
+    expect(check(['partsize'], ['aa'])).toThrow('the aa backend has no option "partsize"');
+    expect(check(['x'], ['bb'])).toThrow('the bb backend has no option "x"');
+    expect(check(['partSize'], ['aa', 'bb']), 'one backend of a copy knows it').not.toThrow();
+    expect(check(['x'], ['aa', 'bb'])).toThrow('neither the aa nor the bb backend has an option "x"');
+    expect(check(['x'], ['cc']), 'no optionNames: cannot tell').not.toThrow();
+    expect(check(['x'], ['aa', 'cc'])).not.toThrow();
+    expect(check(['x'], ['unserved'])).not.toThrow();
+    expect(check([], ['bb'])).not.toThrow();
+    const hint = (action: () => void): string | undefined => {
+      try {
+        action();
+      } catch (error) {
+        if (error instanceof UsageError) return error.hint;
+      }
+      throw new Error('no UsageError');
+    };
+    expect(hint(check(['storageclas'], ['aa']))).toBe('did you mean storageClass? its options: partSize, storageClass');
+    expect(hint(check(['x'], ['bb']))).toBe('its options: none');
+    expect(hint(check(['x'], ['aa', 'bb']))).toBe("the aa backend's options: partSize, storageClass; the bb backend's options: none");
+  });
+
+  it('is a flag of exactly the commands that take --endpoint', () => {
+    for (const command of COMMANDS) expect(command.options.includes('store-option'), command.name).toBe(command.options.includes('endpoint'));
+    expect(COMMANDS.filter((command) => command.options.includes('store-option')).map((command) => command.name)).toEqual([
+      'push',
+      'pull',
+      'copy',
+      'list',
+      'inspect',
+      'delete',
+      'clean',
+      'stats',
+    ]);
   });
 });
 

@@ -7,6 +7,7 @@ export type OptionName =
   | 'timeout'
   | 'endpoint'
   | 'region'
+  | 'store-option'
   | 'platform'
   | 'concurrency'
   | 'force'
@@ -36,6 +37,12 @@ export const OPTIONS: Readonly<Record<OptionName, OptionSpec>> = {
   timeout: { type: 'string', value: 'duration', help: 'give up after this long (30s, 10m, 1h30m): exit 1, nothing committed' },
   endpoint: { type: 'string', value: 'url', help: 'endpoint of an S3-compatible store (http:// or https://), e.g. MinIO, R2, Ceph' },
   region: { type: 'string', value: 'region', help: "the store's region, where it has one" },
+  'store-option': {
+    type: 'string',
+    multiple: true,
+    value: 'name=value',
+    help: "an option of the store's backend, e.g. conditionalCreate=true (repeatable; see its docs)",
+  },
   platform: {
     type: 'string',
     multiple: true,
@@ -52,7 +59,7 @@ export const OPTIONS: Readonly<Record<OptionName, OptionSpec>> = {
 export const GLOBAL_OPTIONS: readonly OptionName[] = ['output', 'quiet', 'verbose', 'help'];
 
 /** Flags of every command that talks to a store. */
-export const STORE_OPTIONS: readonly OptionName[] = ['endpoint', 'region', 'timeout'];
+export const STORE_OPTIONS: readonly OptionName[] = ['endpoint', 'region', 'store-option', 'timeout'];
 
 /** `--flag` or `-f, --flag`, with its value placeholder: how help and errors spell a flag. */
 export function flagLabel(name: OptionName): string {

@@ -120,8 +120,8 @@ function findCommand(name: string, commands: readonly CommandDefinition[]): Comm
   });
 }
 
-/** Levenshtein distance, for "did you mean". Commands are short; quadratic is fine. */
-function editDistance(a: string, b: string): number {
+/** Levenshtein distance, for "did you mean". Commands and option names are short; quadratic is fine. */
+export function editDistance(a: string, b: string): number {
   let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
   for (let i = 1; i <= a.length; i++) {
     const current = [i];

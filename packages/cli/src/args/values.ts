@@ -47,9 +47,9 @@ export function readDuration(values: OptionValues, name: 'timeout' | 'grace'): n
 }
 
 /**
- * `--endpoint` and `--region` as backend options. The endpoint must be a
- * full http(s) URL: a bare host would be read as a path by some SDKs and
- * silently go to AWS instead.
+ * `--endpoint` and `--region` as backend options (`--store-option` is read
+ * by `readStoreOptions`). The endpoint must be a full http(s) URL: a bare
+ * host would be read as a path by some SDKs and silently go to AWS instead.
  */
 export function readBackendOptions(values: OptionValues): BackendOptions {
   const options: Record<string, string> = {};

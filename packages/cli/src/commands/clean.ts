@@ -1,5 +1,6 @@
 import { image, type ref } from '@s3lo/core';
 import type { GcResult } from '@s3lo/core/image';
+import { STORE_OPTIONS } from '../args/options.js';
 import { readBucketLocation, readDuration } from '../args/values.js';
 import { UsageError } from '../errors/usage-error.js';
 import { count, formatBytes } from '../output/sizes.js';
@@ -21,7 +22,7 @@ export const clean = defineCommand<CleanPlan, GcResult>({
   description: `Finds the blobs of a bucket that no tag references and no running push has leased, and that are older than the grace period, and deletes them with --confirm. Without --confirm nothing is deleted: it reports exactly what a real run would delete. Safe while pushes run. Works on the whole bucket (blobs are shared by every image), so a name filter is refused.`,
   examples: ['s3lo clean s3://my-bucket', 's3lo clean local://./store --confirm --grace 0s'],
   positionals: ['bucket'],
-  options: ['confirm', 'grace', 'endpoint', 'region', 'timeout'],
+  options: ['confirm', 'grace', ...STORE_OPTIONS],
   prepare: ({ positionals, values }) => {
     const text = positionals[0] ?? '';
     const location = readBucketLocation(text);

@@ -1,5 +1,6 @@
 import { image, type ref } from '@s3lo/core';
 import type { DeleteImageResult } from '@s3lo/core/image';
+import { STORE_OPTIONS } from '../args/options.js';
 import { readBucketImage, requireExplicitTag } from '../args/values.js';
 import { shortDigest } from '../output/digests.js';
 import { guardTagDelete } from '../policy/tag-guard.js';
@@ -21,7 +22,7 @@ export const remove = defineCommand<DeletePlan, DeleteImageResult>({
 --force: delete even when the bucket's s3lo.yaml marks the image immutable.`,
   examples: ['s3lo delete s3://my-bucket/team/app:v1', 's3lo rm local://./store/app@sha256:<digest>'],
   positionals: ['image'],
-  options: ['force', 'endpoint', 'region', 'timeout'],
+  options: ['force', ...STORE_OPTIONS],
   optionHelp: { force: "delete even if the bucket's s3lo.yaml marks the image immutable" },
   prepare: ({ positionals, values }) => {
     const text = positionals[0] ?? '';

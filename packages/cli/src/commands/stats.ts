@@ -1,5 +1,6 @@
 import { image, type ref } from '@s3lo/core';
 import type { BucketStats } from '@s3lo/core/image';
+import { STORE_OPTIONS } from '../args/options.js';
 import { readBucketLocation } from '../args/values.js';
 import { formatBytes } from '../output/sizes.js';
 import { keyValues } from '../output/table.js';
@@ -17,7 +18,7 @@ export const stats = defineCommand<StatsPlan, BucketStats>({
   description: `Counts the images and tags of a bucket (or of a name filter: s3://bucket/team/), the blobs it stores, the logical size of its tags (each tag counted in full) and the bytes actually stored; the difference is what deduplication saves. Blob counts always cover the whole bucket, since blobs are shared.`,
   examples: ['s3lo stats s3://my-bucket', 's3lo stats local://./store -o json'],
   positionals: ['bucket'],
-  options: ['endpoint', 'region', 'timeout'],
+  options: STORE_OPTIONS,
   prepare: ({ positionals }) => ({ location: readBucketLocation(positionals[0] ?? '') }),
   needs: (plan) => needsOf([plan.location]),
   run: (plan, { signal, registry, backendOptions }) => image.stats(plan.location, { signal, registry, backendOptions }),

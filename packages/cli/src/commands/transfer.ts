@@ -1,5 +1,6 @@
 import { image, type ref } from '@s3lo/core';
 import type { CopyResult } from '@s3lo/core/image';
+import { STORE_OPTIONS } from '../args/options.js';
 import { readConcurrency, readImageLocation, readBucketImage, readPlatforms, requireExplicitTag } from '../args/values.js';
 import { formatDuration } from '../args/duration.js';
 import { shortDigest } from '../output/digests.js';
@@ -78,7 +79,7 @@ function text(verb: Verb, result: TransferResult): string {
   );
 }
 
-const TRANSFER_OPTIONS = ['platform', 'concurrency', 'endpoint', 'region', 'timeout'] as const;
+const TRANSFER_OPTIONS = ['platform', 'concurrency', ...STORE_OPTIONS] as const;
 
 export const push = defineCommand<TransferPlan, TransferResult>({
   name: 'push',

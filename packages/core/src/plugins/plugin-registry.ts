@@ -145,6 +145,10 @@ function validateBackendPlugin(plugin: BackendPlugin): void {
   if (typeof plugin.create !== 'function') {
     throw new S3loError(ErrorCode.INVALID_ARGUMENT, `${name} has no create() factory`);
   }
+  const optionNames: unknown = plugin.optionNames;
+  if (optionNames !== undefined && (!Array.isArray(optionNames) || !optionNames.every((option) => typeof option === 'string' && option !== ''))) {
+    throw new S3loError(ErrorCode.INVALID_ARGUMENT, `${name} declares optionNames that are not a list of option names: ${JSON.stringify(optionNames)}`);
+  }
 }
 
 function unknownSchemeError(scheme: string, known: string[]): S3loError {

@@ -39,6 +39,29 @@ export interface BackendPlugin {
   readonly name: string;
   /** Reference schemes served (`s3`, `local`, ...): lowercase letters, digits, `+`, `-`, `.`. */
   readonly schemes: readonly string[];
+  /**
+   * The {@link BackendOptions} a user may set by name, e.g. with the CLI's
+   * `--store-option name=value` (which hands the plugin `true`/`false` as
+   * booleans, decimal integers as numbers, anything else as a string; the
+   * plugin checks the types). When present, the CLI refuses a store option
+   * not in the list, so a misspelt name fails instead of being ignored; `[]`
+   * says the plugin reads none. When absent, the CLI cannot tell and passes
+   * every store option on unchecked. Options that only a program can give
+   * (an SDK client, credentials objects, callbacks) do not belong here.
+   *
+   * @example
+   * ```ts
+   * export const plugin: BackendPlugin = {
+   *   kind: 'backend',
+   *   contractVersion: 1,
+   *   name: 's3lo-backend-memory',
+   *   schemes: ['mem'],
+   *   optionNames: ['maxBytes'],
+   *   create: (bucket, options) => new MemoryBackend(bucket, { maxBytes: options['maxBytes'] as number | undefined }),
+   * };
+   * ```
+   */
+  readonly optionNames?: readonly string[];
   /** Returns a backend bound to one bucket. */
   create(bucket: string, options: BackendOptions): StorageBackend | Promise<StorageBackend>;
 }

@@ -73,6 +73,11 @@ describe('PluginRegistry', () => {
     expect(() => registry.registerBackend(pluginFor(['S3']))).toThrow(/invalid scheme "S3"/);
     expect(() => registry.registerBackend(pluginFor(['s3://']))).toThrow(/invalid scheme/);
     expect(() => registry.registerBackend({ ...pluginFor(['x']), create: undefined } as unknown as BackendPlugin)).toThrow(/no create\(\) factory/);
+    expect(() => registry.registerBackend({ ...pluginFor(['x']), optionNames: 'fsync' } as unknown as BackendPlugin)).toThrow(/optionNames that are not a list/);
+    expect(() => registry.registerBackend({ ...pluginFor(['x']), optionNames: ['fsync', ''] })).toThrow(/optionNames that are not a list/);
+    registry.registerBackend({ ...pluginFor(['y']), optionNames: [] });
+    registry.registerBackend({ ...pluginFor(['z']), optionNames: ['fsync'] });
+    expect(registry.backendPlugin('z')?.optionNames).toEqual(['fsync']);
   });
 
   it('keeps the first plugin for a scheme unless told to replace it', async () => {

@@ -1,37 +1,10 @@
-import { spawn } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { HeadBucketCommand } from '@aws-sdk/client-s3';
 import { freePort } from '@s3lo/s3-servers';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { adminClient, cephServer, listKeys, makeImage, makeTempDir, removeBucket, removeDir, type SingleImage } from './support.js';
+import { adminClient, cephServer, listKeys, makeImage, makeTempDir, removeBucket, removeDir, s3lo, type CliRun, type SingleImage } from './support.js';
 
 const server = cephServer();
-const CLI = join(dirname(createRequire(import.meta.url).resolve('@s3lo/cli/package.json')), 'dist', 's3lo.js');
-
-interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  ms: number;
-}
-
-/** Runs the CLI with the given S3 credentials in its environment (and no other AWS_* settings but the CA bundle). */
-function s3lo(args: string[], credentials: { accessKeyId: string; secretAccessKey: string }): Promise<CliRun> {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(process.env)) if (!name.startsWith('AWS_') || name === 'AWS_CA_BUNDLE') env[name] = value;
-  Object.assign(env, { AWS_ACCESS_KEY_ID: credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey, NO_COLOR: '1' });
-  const t0 = performance.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr, ms: performance.now() - t0 }));
-  });
-}
 
 /**
  * Exit 1, nothing on stdout, and on stderr exactly one `error: ...` line, first,
