@@ -2,7 +2,8 @@
 // process (its peak RSS is its own), like ../lib/op.mjs for local://:
 //   node bench/s3/op.mjs '<json>' with
 //   { "op": "push"|"pull", "source": "...", "dest": "...", "concurrency"?: n,
-//     "endpoint": "http://...", "accessKeyId": "...", "secretAccessKey": "..." }
+//     "endpoint": "http://...", "accessKeyId": "...", "secretAccessKey": "...",
+//     "backendOptions"?: { ...more S3BackendOptions } }
 // Prints one JSON line: time inside push/pull (module loading excluded),
 // peak RSS, CPU time and the library's result.
 import { dirname, join, resolve } from 'node:path';
@@ -23,6 +24,7 @@ const options = {
     region: 'us-east-1',
     credentials: { accessKeyId: spec.accessKeyId, secretAccessKey: spec.secretAccessKey },
     forcePathStyle: true,
+    ...spec.backendOptions,
   },
   ...(spec.concurrency === undefined ? {} : { concurrency: spec.concurrency }),
 };

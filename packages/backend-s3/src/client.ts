@@ -86,7 +86,32 @@ export async function createClient(bucket: string, settings: ResolvedSettings, o
     region = effective.endpoint === undefined ? await discoverRegion(sdk, bucket, effective, options, signal) : 'us-east-1';
   }
   const client = new sdk.S3Client(clientConfig(effective, options, region));
+  skipPayloadHashing(client, effective.payloadSigning);
   return { client, sdk, endpoint: effective.endpoint, owned: true };
+}
+
+const CONTENT_SHA256 = 'x-amz-content-sha256';
+
+/**
+ * Sends upload bodies as `UNSIGNED-PAYLOAD` (over https://, or always when
+ * `payloadSigning` is false), sparing the SigV4 signer a SHA-256 pass over
+ * every byte. The signer uses a payload hash already in the headers as is;
+ * one the SDK set itself (streaming checksums) is left alone.
+ */
+export function skipPayloadHashing(client: S3Client, payloadSigning: boolean | undefined): void {
+  if (payloadSigning === true) return;
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      const request = args.request as { protocol?: string; headers?: Record<string, string>; body?: unknown };
+      const secure = request.protocol === 'https:';
+      if ((secure || payloadSigning === false) && request.body instanceof Uint8Array && request.headers !== undefined) {
+        const present = Object.keys(request.headers).some((name) => name.toLowerCase() === CONTENT_SHA256);
+        if (!present) request.headers[CONTENT_SHA256] = 'UNSIGNED-PAYLOAD';
+      }
+      return next(args);
+    },
+    { step: 'build', priority: 'low', name: 's3loUnsignedPayload' },
+  );
 }
 
 /**
