@@ -3,6 +3,7 @@ import type { GetObjectCommandOutput } from '@aws-sdk/client-s3';
 import { ErrorCode, S3loError, abortError, type ByteRange } from '@s3lo/core/storage';
 import type { ClientHandle } from './client.js';
 import { errorName, httpStatus, toS3loError, type ErrorContext } from './errors.js';
+import type { MemoryBudget } from './memory-budget.js';
 import type { ResolvedSettings } from './options.js';
 
 /** What one get needs. */
@@ -13,6 +14,8 @@ export interface DownloadRequest {
   readonly key: string;
   readonly range: ByteRange | undefined;
   readonly signal: AbortSignal | undefined;
+  /** The backend's memory for ranges read ahead beyond each download's first. */
+  readonly budget: MemoryBudget;
 }
 
 /** Attempts at one ranged GET of a parallel download whose body broke off (the SDK retries the request, not the body). */
@@ -99,13 +102,17 @@ export async function download(request: DownloadRequest): Promise<Readable> {
         yield* exactly(rest.Body as Readable, end - firstEnd, context);
         return;
       }
-      const ranges = new RangeQueue(firstEnd, end, settings.downloadRangeSize, settings.downloadConcurrency, (from, to) =>
+      const ranges = new RangeQueue(firstEnd, end, settings.downloadRangeSize, settings.downloadConcurrency, request.budget, (from, to) =>
         fetchBuffered(getRange, from, to, operation.signal, context),
       );
-      ranges.fill();
-      yield* exactly(firstBytes, firstEnd - start, context);
-      for (let next = ranges.take(); next !== undefined; next = ranges.take()) {
-        yield* await next;
+      try {
+        ranges.fill();
+        yield* exactly(firstBytes, firstEnd - start, context);
+        for (let next = ranges.take(); next !== undefined; next = ranges.take()) {
+          yield* await next;
+        }
+      } finally {
+        ranges.close();
       }
     } catch (error) {
       throw toS3loError(error, context);
@@ -214,11 +221,15 @@ async function fetchBuffered(
 
 /**
  * The ranges of a parallel download in order, each fetched (and buffered)
- * ahead of the reader, at most `concurrency` at a time: memory stays within
- * `concurrency * rangeSize` whatever the object's size.
+ * ahead of the reader, at most `concurrency` at a time. The next range is
+ * the download's own; the others are paid for from the backend's
+ * {@link MemoryBudget} and only fetched while it lasts, so memory stays
+ * within the budget plus a range or two per download, however many run.
  */
 class RangeQueue {
-  readonly #pending: Promise<Buffer[]>[] = [];
+  readonly #pending: { readonly chunks: Promise<Buffer[]>; readonly paid: number }[] = [];
+  /** Budget of the range handed out last, paid back once the reader asks for the next. */
+  #handedOut = 0;
   #next: number;
 
   constructor(
@@ -226,28 +237,40 @@ class RangeQueue {
     readonly end: number,
     readonly rangeSize: number,
     readonly concurrency: number,
+    readonly budget: MemoryBudget,
     readonly fetch: (from: number, to: number) => Promise<Buffer[]>,
   ) {
     this.#next = from;
   }
 
-  /** Starts fetches until `concurrency` are pending. */
+  /** Starts fetches until `concurrency` are pending or the budget is spent. */
   fill(): void {
     while (this.#pending.length < this.concurrency && this.#next < this.end) {
       const from = this.#next;
       const to = Math.min(from + this.rangeSize, this.end);
+      const paid = this.#pending.length === 0 ? 0 : to - from;
+      if (paid > 0 && !this.budget.tryTake(paid)) return;
       this.#next = to;
-      const fetched = this.fetch(from, to);
+      const chunks = this.fetch(from, to);
       // Awaited in order by take(); until then a failure must not count as unhandled.
-      fetched.catch(() => undefined);
-      this.#pending.push(fetched);
+      chunks.catch(() => undefined);
+      this.#pending.push({ chunks, paid });
     }
   }
 
-  /** The next range in order (starting another fetch), or undefined after the last. */
+  /** The next range in order (starting more fetches), or undefined after the last. */
   take(): Promise<Buffer[]> | undefined {
+    this.budget.give(this.#handedOut);
     const next = this.#pending.shift();
+    this.#handedOut = next?.paid ?? 0;
     this.fill();
-    return next;
+    return next?.chunks;
+  }
+
+  /** Pays back everything still held (the download ended, failed or was dropped). */
+  close(): void {
+    this.budget.give(this.#handedOut + this.#pending.reduce((sum, range) => sum + range.paid, 0));
+    this.#handedOut = 0;
+    this.#pending.length = 0;
   }
 }

@@ -160,7 +160,7 @@ export interface S3BackendOptions {
    * With a known size above `10000 * partSize` the part size grows to fit
    * S3's 10,000-part limit; a stream of unknown length is limited to
    * `10000 * partSize` bytes (78 GiB at the default). Memory per upload:
-   * up to `(partConcurrency + 1) * partSize`.
+   * one part, plus up to `partConcurrency` more within `memoryBudget`.
    * @default 8 MiB
    * @example
    * ```ts
@@ -226,7 +226,8 @@ export interface S3BackendOptions {
   readonly downloadRangeSize?: number;
   /**
    * Ranged GETs of one download in flight (and buffered) at once. Memory
-   * per download: up to `downloadConcurrency * downloadRangeSize`.
+   * per download: one range, plus up to `downloadConcurrency - 1` more
+   * within `memoryBudget`.
    * @default 4
    * @example
    * ```ts
@@ -234,6 +235,21 @@ export interface S3BackendOptions {
    * ```
    */
   readonly downloadConcurrency?: number;
+  /**
+   * Bytes of object data the backend holds in memory for parallel transfers,
+   * shared by all its uploads and downloads: the parts of multipart uploads
+   * and the ranges downloads read ahead. Each transfer may always have one
+   * part or range of its own beyond this (so a full budget slows transfers
+   * down, never stops them); more run in parallel only while the budget
+   * lasts. Peak memory is therefore about `memoryBudget` plus one part or
+   * range per transfer, whatever the concurrency settings.
+   * @default 64 MiB
+   * @example
+   * ```ts
+   * new S3Backend('images', { memoryBudget: 256 * 1024 * 1024, partConcurrency: 16 }); // a fat link, memory to spare
+   * ```
+   */
+  readonly memoryBudget?: number;
   /**
    * Attempts per request, the first included, for throttling (503 SlowDown,
    * 429), 5xx answers and transient network errors, with the SDK's adaptive
@@ -326,6 +342,7 @@ export interface ResolvedSettings {
   readonly parallelDownloadThreshold: number;
   readonly downloadRangeSize: number;
   readonly downloadConcurrency: number;
+  readonly memoryBudget: number;
   readonly maxAttempts: number;
   /** Sign upload bodies; undefined: only over http://. */
   readonly payloadSigning: boolean | undefined;
@@ -406,6 +423,7 @@ export function resolveSettings(options: S3BackendOptions, env: NodeJS.ProcessEn
     parallelDownloadThreshold: positiveNumber(options.parallelDownloadThreshold, 'parallelDownloadThreshold', 64 * MiB),
     downloadRangeSize: positiveInteger(options.downloadRangeSize, 'downloadRangeSize', 8 * MiB),
     downloadConcurrency: positiveInteger(options.downloadConcurrency, 'downloadConcurrency', 4),
+    memoryBudget: positiveInteger(options.memoryBudget, 'memoryBudget', 64 * MiB),
     maxAttempts: positiveInteger(options.maxAttempts, 'maxAttempts', 5),
     payloadSigning: options.payloadSigning,
     connectTimeoutMs: positiveInteger(options.connectTimeoutMs, 'connectTimeoutMs', 10_000),

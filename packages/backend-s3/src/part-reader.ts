@@ -1,3 +1,5 @@
+import type { MemoryBudget } from './memory-budget.js';
+
 /**
  * Cuts a byte stream into parts of an exact size, so that every part of a
  * multipart upload but the last has the same length.
@@ -84,22 +86,53 @@ export class PartReader {
 }
 
 /**
- * Part-sized buffers of one multipart upload, handed out and taken back:
- * the upload allocates at most one per part in flight plus the one being
- * filled, instead of a fresh buffer per part (which churns the garbage
- * collector at hundreds of MB/s). A buffer is given back only once the
- * request that sent it has settled, retries included.
+ * Part-sized buffers of one multipart upload, handed out and taken back, so
+ * the upload allocates a buffer per part it holds at once rather than per
+ * part (a new 8 MiB buffer per part churns the garbage collector at
+ * hundreds of MB/s). The first buffer is the upload's own; each further one
+ * is paid for from the backend's {@link MemoryBudget} and stays paid while
+ * this upload keeps it, until {@link release}. When the budget is spent,
+ * {@link take} returns undefined: wait for a part in flight to give its
+ * buffer back. A buffer comes back only once the request that sent it has
+ * settled, retries included.
  */
 export class PartBuffers {
   readonly #free: Buffer[] = [];
+  #allocated = 0;
+  /** Buffers paid for from the budget. */
+  #paid = 0;
 
-  constructor(readonly partSize: number) {}
+  constructor(
+    readonly partSize: number,
+    readonly budget: MemoryBudget,
+  ) {}
 
-  take(): Buffer {
-    return this.#free.pop() ?? Buffer.allocUnsafeSlow(this.partSize);
+  /**
+   * A free buffer, a new one (the first, or paid from the budget), or
+   * undefined. `force`: nothing is in flight that could give one back, so a
+   * new buffer is made unpaid if need be (never the case in a sound upload:
+   * a guard against waiting forever).
+   */
+  take(options: { force?: boolean } = {}): Buffer | undefined {
+    const free = this.#free.pop();
+    if (free !== undefined) return free;
+    if (this.#allocated > 0 && options.force !== true) {
+      if (!this.budget.tryTake(this.partSize)) return undefined;
+      this.#paid++;
+    }
+    this.#allocated++;
+    return Buffer.allocUnsafeSlow(this.partSize);
   }
 
   give(buffer: Buffer): void {
     this.#free.push(buffer);
+  }
+
+  /** Drops every buffer and pays the budget back (the upload is over). */
+  release(): void {
+    this.budget.give(this.#paid * this.partSize);
+    this.#paid = 0;
+    this.#allocated = 0;
+    this.#free.length = 0;
   }
 }

@@ -29,6 +29,7 @@ const OPTION_TYPES: Readonly<Record<Exclude<keyof S3BackendOptions, ProgramOnlyO
   parallelDownloadThreshold: 'number',
   downloadRangeSize: 'number',
   downloadConcurrency: 'number',
+  memoryBudget: 'number',
   maxAttempts: 'number',
   payloadSigning: 'boolean',
   connectTimeoutMs: 'number',

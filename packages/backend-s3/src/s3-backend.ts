@@ -27,6 +27,7 @@ import { download, emptyStream } from './download.js';
 import { deleteFailure, httpStatus, noSuchBucket, noSuchKey, toS3loError } from './errors.js';
 import { MAX_PAGE_SIZE, listPage } from './list.js';
 import { resolveSettings, type ResolvedSettings, type S3BackendOptions } from './options.js';
+import { MemoryBudget } from './memory-budget.js';
 import { upload } from './upload.js';
 
 /** DeleteObjects' limit per request. */
@@ -67,6 +68,8 @@ export class S3Backend implements StorageBackend {
 
   readonly #options: S3BackendOptions;
   readonly #settings: ResolvedSettings;
+  /** Memory for upload parts and download read-ahead, shared by every transfer of this backend. */
+  readonly #budget: MemoryBudget;
   #handle: Promise<ClientHandle> | undefined;
   #closed = false;
   /** Set once any call reached the bucket: a HEAD 404 then means the key, not the bucket, is missing. */
@@ -85,6 +88,7 @@ export class S3Backend implements StorageBackend {
     this.bucket = bucket;
     this.#options = options;
     this.#settings = resolveSettings(options);
+    this.#budget = new MemoryBudget(this.#settings.memoryBudget);
     this.capabilities = Object.freeze({
       serverSideCopy: true,
       conditionalCreate: this.#settings.conditionalCreate,
@@ -103,7 +107,7 @@ export class S3Backend implements StorageBackend {
     }
     const handle = await this.#client(signal);
     try {
-      const stream = await download({ handle, settings: this.#settings, bucket: this.bucket, key, range, signal });
+      const stream = await download({ handle, settings: this.#settings, bucket: this.bucket, key, range, signal, budget: this.#budget });
       this.#bucketSeen = true;
       return stream;
     } catch (error) {
@@ -129,7 +133,7 @@ export class S3Backend implements StorageBackend {
     throwIfAborted(signal);
     const handle = await this.#client(signal);
     await upload(
-      { handle, settings: this.#settings, bucket: this.bucket, key, size, contentType, ifNoneMatch: ifNoneMatch === '*', onProgress, signal },
+      { handle, settings: this.#settings, bucket: this.bucket, key, size, contentType, ifNoneMatch: ifNoneMatch === '*', onProgress, signal, budget: this.#budget },
       body,
     );
     this.#bucketSeen = true;

@@ -5,6 +5,7 @@ import { ErrorCode, S3loError, abortError, bodyToStream, createByteCounter, type
 import type { ClientHandle } from './client.js';
 import { alreadyExists, errorName, httpStatus, toS3loError, type ErrorContext } from './errors.js';
 import { MAX_PARTS, partSizeFor, type ResolvedSettings } from './options.js';
+import type { MemoryBudget } from './memory-budget.js';
 import { PartBuffers, PartReader } from './part-reader.js';
 
 /** What one put needs besides the body. */
@@ -18,6 +19,8 @@ export interface UploadRequest {
   readonly ifNoneMatch: boolean;
   readonly onProgress: ((bytesSoFar: number) => void) | undefined;
   readonly signal: AbortSignal | undefined;
+  /** The backend's memory for parts beyond each upload's first. */
+  readonly budget: MemoryBudget;
 }
 
 /** Attempts of a conditional write answered 409 ConditionalRequestConflict (a concurrent write), before giving up. */
@@ -27,7 +30,8 @@ const CONFLICT_ATTEMPTS = 3;
  * Writes `body` under the request's key. Up to the multipart threshold the
  * bytes are buffered and sent in one PutObject with a Content-Length (so
  * the SDK can retry it, and a short body is caught before anything is
- * sent); above it, a multipart upload with equal parts sent in parallel.
+ * sent); above it (known from the size, or found by reading that far), a
+ * multipart upload with equal parts sent in parallel.
  * A failure or an abort aborts the multipart upload before this rejects.
  */
 export async function upload(request: UploadRequest, body: PutBody): Promise<void> {
@@ -46,14 +50,16 @@ export async function upload(request: UploadRequest, body: PutBody): Promise<voi
   signal?.addEventListener('abort', onAbort, { once: true });
   const reader = new PartReader(counter);
   try {
-    if (request.ifNoneMatch && size !== undefined && size > request.settings.multipartThreshold) unsupportedConditional(request);
-    const head = await readBody(() => reader.read(request.settings.multipartThreshold + 1), context);
-    if (head.length <= request.settings.multipartThreshold) {
-      await putObject(request, head, operation.signal);
-      return;
+    const threshold = request.settings.multipartThreshold;
+    if (size === undefined || size <= threshold) {
+      const head = await readBody(() => reader.read(threshold + 1), context);
+      if (head.length <= threshold) {
+        await putObject(request, head, operation.signal);
+        return;
+      }
+      reader.unshift(head);
     }
     if (request.ifNoneMatch) unsupportedConditional(request);
-    reader.unshift(head);
     await multipartUpload(request, reader, operation, context);
   } catch (error) {
     operation.abort(error);
@@ -158,14 +164,21 @@ async function multipartUpload(request: UploadRequest, reader: PartReader, opera
   if (uploadId === undefined) throw new S3loError(ErrorCode.BACKEND_ERROR, `put ${JSON.stringify(key)}: the store started a multipart upload without an UploadId`);
 
   const parts: CompletedPart[] = [];
-  const buffers = new PartBuffers(partSize);
+  const buffers = new PartBuffers(partSize, request.budget);
   const inFlight = new Set<Promise<void>>();
   const state: { failure?: { error: unknown } } = {};
   try {
     for (let partNumber = 1; ; partNumber++) {
-      while (inFlight.size >= settings.partConcurrency && state.failure === undefined) await Promise.race(inFlight);
-      if (state.failure !== undefined) throw state.failure.error;
-      const buffer = buffers.take();
+      // At most partConcurrency parts in flight, and no more buffers than
+      // the budget pays for: else wait for a part to come back.
+      let part: Buffer | undefined;
+      for (;;) {
+        if (state.failure !== undefined) throw state.failure.error;
+        if (inFlight.size < settings.partConcurrency) part = buffers.take({ force: inFlight.size === 0 });
+        if (part !== undefined) break;
+        await Promise.race(inFlight);
+      }
+      const buffer = part;
       const bytes = await readBody(() => reader.readInto(buffer), context);
       if (bytes.length === 0 && partNumber > 1) break;
       if (partNumber > MAX_PARTS) {
@@ -216,6 +229,9 @@ async function multipartUpload(request: UploadRequest, reader: PartReader, opera
     await Promise.allSettled(inFlight);
     await abortMultipartUpload(handle, bucket, key, uploadId, error);
     throw error;
+  } finally {
+    // Every part has settled by now: nothing reads the buffers any more.
+    buffers.release();
   }
 }
 

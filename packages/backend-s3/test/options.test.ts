@@ -88,6 +88,12 @@ describe('settings', () => {
     expect(code(() => resolveSettings({ partConcurrency: 0 }, {}))).toBe(ErrorCode.INVALID_ARGUMENT);
     expect(code(() => resolveSettings({ multipartThreshold: 1.5 }, {}))).toBe(ErrorCode.INVALID_ARGUMENT);
     expect(code(() => resolveSettings({ storageClass: '' }, {}))).toBe(ErrorCode.INVALID_ARGUMENT);
+    expect(code(() => resolveSettings({ memoryBudget: -1 }, {}))).toBe(ErrorCode.INVALID_ARGUMENT);
+  });
+
+  it('transfers share a 64 MiB memory budget by default; payload signing is left to the protocol', () => {
+    expect(resolveSettings({}, {})).toMatchObject({ memoryBudget: 64 * MiB, payloadSigning: undefined });
+    expect(resolveSettings({ memoryBudget: 256 * MiB, payloadSigning: false }, {})).toMatchObject({ memoryBudget: 256 * MiB, payloadSigning: false });
   });
 
   it('copies: CopyObject up to 5 GiB and 512 MiB part copies by default; both can be lowered', () => {

@@ -286,6 +286,63 @@ describe.each(injectS3Servers())('s3 backend on $kind', (server) => {
     });
   });
 
+  describe('memory budget', () => {
+    /** Most requests of a command in flight at once on the recording client. */
+    function peakInFlight(command: string): () => number {
+      let now = 0;
+      let peak = 0;
+      recorder.client.middlewareStack.add(
+        (next, context) => async (args) => {
+          if (context.commandName !== command) return next(args);
+          peak = Math.max(peak, ++now);
+          try {
+            return await next(args);
+          } finally {
+            now--;
+          }
+        },
+        { step: 'initialize', name: `testPeak${command}` },
+      );
+      return () => peak;
+    }
+
+    it('concurrent multipart uploads share it: one part each, more only while it lasts', async () => {
+      const peak = peakInFlight('UploadPartCommand');
+      // Room for one part beyond each upload's own; each could send 4 at once.
+      const backend = recorded({ multipartThreshold: 5 * MiB, partSize: 5 * MiB, partConcurrency: 4, memoryBudget: 5 * MiB });
+      const size = 26 * MiB;
+      await Promise.all(['a', 'b', 'c'].map((key) => backend.put(key, payloadReadable(key, size), { size })));
+      expect(peak(), 'UploadParts in flight at once').toBeLessThanOrEqual(3 + 1);
+      expect(peak()).toBeGreaterThanOrEqual(3);
+      for (const key of ['a', 'b', 'c']) expect(await sha256OfStream(await backend.get(key))).toEqual({ size, sha256: payloadSha256(key, size) });
+      expect(commands(recorder.sent, 'UploadPartCommand').length).toBe(3 * 6);
+    }, 120_000);
+
+    it('concurrent downloads share it: ranges read ahead stay within one per download plus the budget', async () => {
+      const setup = own();
+      const size = 40 * MiB;
+      for (const key of ['a', 'b', 'c']) await setup.put(key, payloadReadable(key, size), { size });
+      const peak = peakInFlight('GetObjectCommand');
+      const backend = recorded({ parallelDownloadThreshold: 10 * MiB, downloadRangeSize: 4 * MiB, downloadConcurrency: 4, memoryBudget: 4 * MiB });
+      // Slow readers: the ranges pile up ahead of them as far as the budget lets them.
+      const read = async (key: string) => {
+        const hash = createHash('sha256');
+        let bytes = 0;
+        for await (const chunk of await backend.get(key)) {
+          hash.update(chunk as Buffer);
+          bytes += (chunk as Buffer).length;
+          await yieldToEventLoop();
+        }
+        return { size: bytes, sha256: hash.digest('hex') };
+      };
+      const results = await Promise.all(['a', 'b', 'c'].map(read));
+      expect(results).toEqual(['a', 'b', 'c'].map((key) => ({ size, sha256: payloadSha256(key, size) })));
+      // Per download: the first GET (streamed), its next range, and one more
+      // range from the shared budget for one of them.
+      expect(peak(), 'GETs in flight at once').toBeLessThanOrEqual(3 * 2 + 1);
+    }, 120_000);
+  });
+
   describe('downloads', () => {
     it('a 200 MiB object reads back byte-exact through parallel ranged GETs, read-ahead bounded', async () => {
       const backend = recorded();
