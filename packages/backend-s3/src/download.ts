@@ -16,6 +16,13 @@ export interface DownloadRequest {
   readonly signal: AbortSignal | undefined;
   /** The backend's memory for ranges read ahead beyond each download's first. */
   readonly budget: MemoryBudget;
+  /**
+   * Other downloads of the backend are running: they already keep
+   * connections busy, so this one reads its whole span in one GET instead
+   * of splitting it into parallel ranges (which would only add requests,
+   * memory and CPU).
+   */
+  readonly shared: boolean;
 }
 
 /** Attempts at one ranged GET of a parallel download whose body broke off (the SDK retries the request, not the body). */
@@ -49,12 +56,14 @@ export async function download(request: DownloadRequest): Promise<Readable> {
   signal?.addEventListener('abort', onAbort, { once: true });
   const release = (): void => signal?.removeEventListener('abort', onAbort);
 
-  // A known span below the parallel threshold is read in one GET; otherwise
-  // the first GET reads one range and reports the size.
-  const firstEnd = limit !== undefined && limit - start < settings.parallelDownloadThreshold ? limit : start + settings.downloadRangeSize;
+  // A known span below the parallel threshold, or any span while other
+  // downloads run, is read in one GET; otherwise the first GET reads one
+  // range and reports the size.
+  const whole = request.shared || (limit !== undefined && limit - start < settings.parallelDownloadThreshold);
+  const firstRange = whole ? `bytes=${start}-${limit === undefined ? '' : limit - 1}` : `bytes=${start}-${start + settings.downloadRangeSize - 1}`;
   let first: GetObjectCommandOutput;
   try {
-    first = await handle.client.send(new handle.sdk.GetObjectCommand({ Bucket: bucket, Key: key, Range: `bytes=${start}-${firstEnd - 1}` }), {
+    first = await handle.client.send(new handle.sdk.GetObjectCommand({ Bucket: bucket, Key: key, Range: firstRange }), {
       abortSignal: operation.signal,
     });
   } catch (error) {
@@ -79,7 +88,7 @@ export async function download(request: DownloadRequest): Promise<Readable> {
     return emptyStream();
   }
   const etag = first.ETag;
-  const parallel = end - start >= settings.parallelDownloadThreshold;
+  const parallel = !request.shared && end - start >= settings.parallelDownloadThreshold;
 
   /** A GET of bytes [from, to) of the version the first GET saw. */
   const getRange = (from: number, to: number): Promise<GetObjectCommandOutput> =>

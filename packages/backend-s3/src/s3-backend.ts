@@ -70,6 +70,8 @@ export class S3Backend implements StorageBackend {
   readonly #settings: ResolvedSettings;
   /** Memory for upload parts and download read-ahead, shared by every transfer of this backend. */
   readonly #budget: MemoryBudget;
+  /** Downloads whose streams are open: a new one reads in one GET when others run (see download). */
+  #openDownloads = 0;
   #handle: Promise<ClientHandle> | undefined;
   #closed = false;
   /** Set once any call reached the bucket: a HEAD 404 then means the key, not the bucket, is missing. */
@@ -107,7 +109,16 @@ export class S3Backend implements StorageBackend {
     }
     const handle = await this.#client(signal);
     try {
-      const stream = await download({ handle, settings: this.#settings, bucket: this.bucket, key, range, signal, budget: this.#budget });
+      const shared = this.#openDownloads > 0;
+      this.#openDownloads++;
+      let stream: Readable;
+      try {
+        stream = await download({ handle, settings: this.#settings, bucket: this.bucket, key, range, signal, budget: this.#budget, shared });
+      } catch (error) {
+        this.#openDownloads--;
+        throw error;
+      }
+      stream.once('close', () => this.#openDownloads--);
       this.#bucketSeen = true;
       return stream;
     } catch (error) {

@@ -318,28 +318,35 @@ describe.each(injectS3Servers())('s3 backend on $kind', (server) => {
       expect(commands(recorder.sent, 'UploadPartCommand').length).toBe(3 * 6);
     }, 120_000);
 
-    it('concurrent downloads share it: ranges read ahead stay within one per download plus the budget', async () => {
+    it('concurrent downloads: the first splits into ranges read ahead within the budget, the others read in one GET each', async () => {
       const setup = own();
       const size = 40 * MiB;
       for (const key of ['a', 'b', 'c']) await setup.put(key, payloadReadable(key, size), { size });
       const peak = peakInFlight('GetObjectCommand');
       const backend = recorded({ parallelDownloadThreshold: 10 * MiB, downloadRangeSize: 4 * MiB, downloadConcurrency: 4, memoryBudget: 4 * MiB });
-      // Slow readers: the ranges pile up ahead of them as far as the budget lets them.
-      const read = async (key: string) => {
+      recorder.sent.length = 0;
+      // Slow readers: ranges pile up ahead of them as far as the budget lets them.
+      const read = async (stream: NodeJS.ReadableStream) => {
         const hash = createHash('sha256');
         let bytes = 0;
-        for await (const chunk of await backend.get(key)) {
+        for await (const chunk of stream) {
           hash.update(chunk as Buffer);
           bytes += (chunk as Buffer).length;
           await yieldToEventLoop();
         }
         return { size: bytes, sha256: hash.digest('hex') };
       };
-      const results = await Promise.all(['a', 'b', 'c'].map(read));
+      const first = await backend.get('a');
+      const others = await Promise.all(['b', 'c'].map((key) => backend.get(key)));
+      const results = await Promise.all([first, ...others].map(read));
       expect(results).toEqual(['a', 'b', 'c'].map((key) => ({ size, sha256: payloadSha256(key, size) })));
-      // Per download: the first GET (streamed), its next range, and one more
-      // range from the shared budget for one of them.
-      expect(peak(), 'GETs in flight at once').toBeLessThanOrEqual(3 * 2 + 1);
+      const gets = commands(recorder.sent, 'GetObjectCommand');
+      const of = (key: string) => gets.filter((request) => request.input['Key'] === key).map((request) => request.input['Range']);
+      expect(of('a').length, 'the download alone at its start: 4 MiB ranges').toBe(10);
+      expect(of('b'), 'started while another ran: one GET').toEqual(['bytes=0-']);
+      expect(of('c')).toEqual(['bytes=0-']);
+      // a: the range being read, its next one, and one more from the budget; b and c: one each.
+      expect(peak(), 'GETs in flight at once').toBeLessThanOrEqual(3 + 2);
     }, 120_000);
   });
 

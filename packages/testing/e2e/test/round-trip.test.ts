@@ -152,7 +152,7 @@ describe('round trips keep the manifest bytes and every blob byte-identical', ()
     expect((await readTag(first, 'app', 'v2')).toString('utf8')).toBe(manifest.toString('utf8'));
   });
 
-  test('concurrency 1 moves one blob at a time; 1 and 8 give the same results and the same bytes', async () => {
+  test('concurrency 1 moves one blob at a time, largest first; 1 and 8 give the same results and the same bytes', async () => {
     const work = await testDir('concurrency');
     const results = [];
     for (const concurrency of [1, 8]) {
@@ -161,18 +161,26 @@ describe('round trips keep the manifest bytes and every blob byte-identical', ()
       // A blob is in flight from its first progress report to its onBlob.
       const inFlight = new Set<string>();
       let most = 0;
+      const sizes: number[] = [];
       const watch = {
         onProgress: ({ digest }: { digest: string }) => {
           inFlight.add(digest);
           most = Math.max(most, inFlight.size);
         },
-        onBlob: (digest: string) => {
+        onBlob: (digest: string, size: number) => {
           inFlight.delete(digest);
+          sizes.push(size);
         },
       };
       const pushed = await push(plainImage.ref, bucketRef(bucket, 'app', 'v1'), { registry, concurrency, ...watch });
       const pulled = await pull(bucketRef(bucket, 'app', 'v1'), `oci:${out}:v1`, { registry, concurrency, ...watch });
-      if (concurrency === 1) expect(most).toBe(1);
+      if (concurrency === 1) {
+        expect(most).toBe(1);
+        // Push, then pull: each in order of size, the largest first.
+        const half = sizes.length / 2;
+        for (const moved of [sizes.slice(0, half), sizes.slice(half)]) expect(moved).toEqual([...moved].sort((a, b) => b - a));
+        expect(new Set(sizes).size, 'blobs of different sizes, or the order says nothing').toBeGreaterThan(2);
+      }
       results.push({
         pushed: { ...pushed, reference: undefined },
         pulled: { ...pulled, source: undefined, reference: undefined },

@@ -89,7 +89,7 @@ export async function copyImage(source: ImageSource, sink: ImageSink, options: C
     let bytesCopied = 0;
     const limit = Math.min(options.concurrency ?? DEFAULT_COPY_CONCURRENCY, sink.maxConcurrentWrites ?? Infinity);
     await mapConcurrent(
-      plan.blobs,
+      largestFirst(plan.blobs),
       limit,
       signal,
       async (blob) => {
@@ -150,6 +150,16 @@ async function streamBlob(source: ImageSource, sink: ImageSink, blob: Descriptor
   } finally {
     verifier.destroy();
   }
+}
+
+/**
+ * The blobs in the order to move them: largest first, so that the last
+ * ones still moving while the others are done are the small ones (the copy
+ * takes about max(largest blob, total / concurrency) instead of ending on a
+ * big layer that started last).
+ */
+function largestFirst(blobs: readonly Descriptor[]): Descriptor[] {
+  return [...blobs].sort((a, b) => b.size - a.size);
 }
 
 function allDigests(plan: CopyPlan): Digest[] {
