@@ -205,7 +205,9 @@ export interface S3BackendOptions {
   readonly partConcurrency?: number;
   /**
    * A `get` of more bytes than this reads the object as parallel ranged
-   * GETs, written to the stream in order; smaller reads use one or two
+   * GETs, written to the stream in order, when no other download of the
+   * backend is running at its start (with others running, the connections
+   * are busy already and it reads in one GET); smaller reads use one or two
    * plain GETs.
    * @default 64 MiB
    * @example
