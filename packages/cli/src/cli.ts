@@ -1,6 +1,6 @@
 import { commandHelp, generalHelp, usageLine } from './args/help.js';
 import { parseCommandLine } from './args/parse.js';
-import { checkStoreOptionNames, readStoreOptions, type StoreOptionValue } from './args/store-options.js';
+import { checkStoreOptionNames, checkStoreOptionValues, readStoreOptions, type StoreOptionValue } from './args/store-options.js';
 import { readBackendOptions, readDuration } from './args/values.js';
 import { COMMANDS } from './commands/index.js';
 import type { CliIo, CommandDefinition, RunContext } from './commands/command.js';
@@ -120,8 +120,10 @@ export async function run(argv: readonly string[], options: RunOptions): Promise
       if (command.needs !== undefined) {
         const needs = command.needs(plan);
         await host.prepare(needs);
-        // Still before any store is opened: an unknown option is a usage error (exit 2).
+        // Still before any store is used: an unknown option, or a value its
+        // backend refuses, is a usage error (exit 2).
         checkStoreOptionNames(Object.keys(storeOptions), needs.schemes, host.registry);
+        if (Object.keys(storeOptions).length > 0) await checkStoreOptionValues(needs.buckets, host.registry, backendOptions);
       }
     }
     const result = await command.run(plan, context);

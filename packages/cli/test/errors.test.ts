@@ -128,11 +128,12 @@ describe('operation failures exit 1 with error and hint lines', () => {
     expect(await filesUnder(join(work, 'store'))).toEqual([]);
   });
 
-  it('a --store-option value of the wrong type or range is refused by the backend, naming the option', async () => {
+  it('a --store-option value of the wrong type or range is refused by the backend before any work, naming the option (exit 2)', async () => {
     // Typed on the command line: "false" is a boolean, "4" a number; the backends check them.
     const fsync = await run(['push', 'oci:./layout:v1', 'local://./store/app:v1', '--store-option', 'fsync=no']);
-    expect(fsync.code).toBe(1);
-    expect(fsync.stderr).toBe('error: local backend option fsync must be true or false, got "no"\n');
+    expect(fsync.code).toBe(2);
+    expect(fsync.stderr.split('\n')[0]).toBe('error: local backend option fsync must be true or false, got "no"');
+    expect(fsync.stderr).toMatch(/^usage: s3lo push /m);
     expect(await filesUnder(join(work, 'store'))).toEqual([]);
     const s3 = ['list', 's3://bucket', '--endpoint', 'http://127.0.0.1:9', '--region', 'us-east-1'];
     for (const [value, message] of [
@@ -142,10 +143,11 @@ describe('operation failures exit 1 with error and hint lines', () => {
       ['4', "error: partSize must be at least 5 MiB (S3's minimum part size), got 4"],
     ]) {
       const result = await run([...s3, '--store-option', `partSize=${value}`]);
-      expect(result.code, value).toBe(1);
+      expect(result.code, value).toBe(2);
       expect(result.stderr.split('\n')[0], value).toBe(message);
     }
     const flag = await run([...s3, '--store-option', 'conditionalCreate=yes']);
+    expect(flag.code).toBe(2);
     expect(flag.stderr).toMatch(/^error: s3 backend option conditionalCreate must be true or false, got "yes"$/m);
   });
 

@@ -1,4 +1,5 @@
-import type { PluginRegistry } from '@s3lo/core';
+import { ErrorCode, S3loError, type PluginRegistry } from '@s3lo/core';
+import type { BackendOptions } from '@s3lo/core/storage';
 import type { OptionValues } from '../commands/command.js';
 import { UsageError } from '../errors/usage-error.js';
 import { editDistance } from './parse.js';
@@ -96,4 +97,31 @@ function subject(schemes: readonly string[]): string {
   if (schemes.length === 1) return `the ${schemes[0]} backend has no option`;
   if (schemes.length === 2) return `neither the ${schemes[0]} nor the ${schemes[1]} backend has an option`;
   return `none of the ${schemes.join(', ')} backends has an option`;
+}
+
+/**
+ * Opens (and closes) each bucket's backend once before the command runs,
+ * so a store option value the backend refuses (`partSize=abc`,
+ * `fsync=no`) is a usage error (exit 2) before any work, like every other
+ * bad value on the command line. Creating a backend does no I/O (the s3
+ * client connects on its first request); failures other than a refused
+ * argument are left for the command to meet and report.
+ *
+ * @throws UsageError with the backend's message and hint
+ */
+export async function checkStoreOptionValues(
+  buckets: readonly { readonly scheme: string; readonly bucket: string }[],
+  registry: PluginRegistry,
+  options: BackendOptions,
+): Promise<void> {
+  for (const target of buckets) {
+    let backend;
+    try {
+      backend = await registry.resolveBackend(target, options);
+    } catch (error) {
+      if (S3loError.isInstance(error, ErrorCode.INVALID_ARGUMENT)) throw new UsageError(error.message, { hint: error.hint, cause: error });
+      continue;
+    }
+    await backend.close?.();
+  }
 }

@@ -5,10 +5,15 @@ import type { PluginNeeds } from './command.js';
 export function needsOf(locations: readonly (ref.ImageLocation | ref.BucketLocation)[]): PluginNeeds {
   const schemes = new Set<string>();
   const transports = new Set<string>();
+  const buckets = new Map<string, { scheme: string; bucket: string }>();
   for (const location of locations) {
-    if (location.kind === 'bucket-image' || location.kind === 'bucket') schemes.add(location.scheme);
-    // OCI layout directories are built into core.
-    else if (location.kind !== 'oci') transports.add(location.kind);
+    if (location.kind === 'bucket-image' || location.kind === 'bucket') {
+      schemes.add(location.scheme);
+      buckets.set(`${location.scheme}://${location.bucket}`, { scheme: location.scheme, bucket: location.bucket });
+    } else if (location.kind !== 'oci') {
+      // OCI layout directories are built into core.
+      transports.add(location.kind);
+    }
   }
-  return { schemes: [...schemes], transports: [...transports] };
+  return { schemes: [...schemes], transports: [...transports], buckets: [...buckets.values()] };
 }
