@@ -138,6 +138,14 @@ export function toS3loError(error: unknown, context: ErrorContext): S3loError {
   if (status === 412 || name === 'PreconditionFailed') {
     return new S3loError(ErrorCode.PRECONDITION_FAILED, `${where(context)}: a precondition failed (the object changed meanwhile?)`, { cause: error, details });
   }
+  if (name === 'CredentialsProviderError' && status === undefined) {
+    // Nothing reached the store: the default chain found no credentials.
+    return new S3loError(ErrorCode.PERMISSION_DENIED, `${where(context)}: no AWS credentials found (${label})`, {
+      cause: error,
+      details,
+      hint: 'set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, pick a profile with AWS_PROFILE (aws sso login for SSO), or run where a role is available',
+    });
+  }
   if (status === 403 || (name !== undefined && PERMISSION_CODES.has(name))) {
     return new S3loError(ErrorCode.PERMISSION_DENIED, `${where(context)}: access denied by the store (${label})`, {
       cause: error,

@@ -50,6 +50,14 @@ describe('error mapping (status and type, never text)', () => {
     }
   });
 
+  it('no credentials at all says so: the store was never asked', () => {
+    const error = toS3loError(serviceError('CredentialsProviderError', undefined), onKey);
+    expect(error.code).toBe(ErrorCode.PERMISSION_DENIED);
+    expect(error.message).toMatch(/: no AWS credentials found \(CredentialsProviderError\)$/);
+    expect(error.message).not.toMatch(/access denied/);
+    expect(error.hint).toMatch(/AWS_ACCESS_KEY_ID/);
+  });
+
   it('412 is ALREADY_EXISTS for a conditional create and PRECONDITION_FAILED otherwise; 409 ConditionalRequestConflict too', () => {
     expect(toS3loError(serviceError('PreconditionFailed', 412), { ...onKey, op: 'put', conditional: true }).code).toBe(ErrorCode.ALREADY_EXISTS);
     expect(toS3loError(serviceError('ConditionalRequestConflict', 409), { ...onKey, op: 'put', conditional: true }).code).toBe(ErrorCode.ALREADY_EXISTS);

@@ -69,6 +69,22 @@ describe.runIf(server !== undefined)('ceph-rgw: CLI faults', () => {
     expect(await listKeys(server!, bucket)).toEqual(before);
   });
 
+  test('no credentials anywhere: says none were found (not "access denied"), exit 1, nothing written', async () => {
+    const before = await listKeys(server!, bucket);
+    const home = join(dir, 'empty-home');
+    const result = await s3lo(['push', img.ref, `s3://${bucket}/app:v1`, '--endpoint', server!.endpoint, '--region', server!.region], null, {
+      // No shared files, no instance metadata (it would be tried for seconds): the default chain finds nothing.
+      HOME: home,
+      AWS_CONFIG_FILE: join(home, 'config'),
+      AWS_SHARED_CREDENTIALS_FILE: join(home, 'credentials'),
+      AWS_EC2_METADATA_DISABLED: 'true',
+    });
+    const line = expectOneErrorLine(result);
+    expect(line).toMatch(/no AWS credentials found/);
+    expect(result.stderr).toMatch(/^hint: .*AWS_ACCESS_KEY_ID/m);
+    expect(await listKeys(server!, bucket)).toEqual(before);
+  });
+
   test.each(['push', 'list'])('missing bucket (%s): the message names the bucket, exit 1, no bucket made', async (command) => {
     const missing = `s3lo-missing-${Date.now().toString(36)}-${command}`;
     const args = command === 'push' ? ['push', img.ref, `s3://${missing}/app:v1`] : ['list', `s3://${missing}`];

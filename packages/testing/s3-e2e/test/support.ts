@@ -129,10 +129,11 @@ export interface CliRun {
 }
 
 /** Runs the CLI with the given S3 credentials in its environment (and no other AWS_* settings but the CA bundle). */
-export function s3lo(args: string[], credentials: { accessKeyId: string; secretAccessKey: string }): Promise<CliRun> {
+export function s3lo(args: string[], credentials: { accessKeyId: string; secretAccessKey: string } | null, extraEnv: NodeJS.ProcessEnv = {}): Promise<CliRun> {
   const env: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(process.env)) if (!name.startsWith('AWS_') || name === 'AWS_CA_BUNDLE') env[name] = value;
-  Object.assign(env, { AWS_ACCESS_KEY_ID: credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey, NO_COLOR: '1' });
+  if (credentials !== null) Object.assign(env, { AWS_ACCESS_KEY_ID: credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey });
+  Object.assign(env, { NO_COLOR: '1' }, extraEnv);
   const t0 = performance.now();
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
