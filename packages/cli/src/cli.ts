@@ -3,6 +3,7 @@ import { parseCommandLine } from './args/parse.js';
 import { checkStoreOptionNames, checkStoreOptionValues, readStoreOptions, type StoreOptionValue } from './args/store-options.js';
 import { readBackendOptions, readDuration } from './args/values.js';
 import { COMMANDS } from './commands/index.js';
+import { localBucketWarning } from './warnings/local-bucket.js';
 import type { CliIo, CommandDefinition, RunContext } from './commands/command.js';
 import { ExitCode } from './errors/exit-codes.js';
 import { describeFailure } from './errors/report.js';
@@ -124,6 +125,10 @@ export async function run(argv: readonly string[], options: RunOptions): Promise
         // backend refuses, is a usage error (exit 2).
         checkStoreOptionNames(Object.keys(storeOptions), needs.schemes, host.registry);
         if (Object.keys(storeOptions).length > 0) await checkStoreOptionValues(needs.buckets, host.registry, backendOptions);
+        for (const { scheme, bucket, path, reference } of needs.buckets) {
+          const warning = scheme === 'local' ? await localBucketWarning(reference, bucket, path, io.cwd) : undefined;
+          if (warning !== undefined) note(warning);
+        }
       }
     }
     const result = await command.run(plan, context);

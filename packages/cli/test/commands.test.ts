@@ -255,3 +255,43 @@ describe('version, completion, help', () => {
     expect((await run(['help', 'clean'])).stdout).toContain('--confirm');
   });
 });
+
+describe('the local:// bucket trap', () => {
+  it('warns when the first directory taken as the bucket holds other things and no bucket, and says how to write the deeper one', async () => {
+    // ./srv holds something else; the user meant ./srv/s3lo/images as the bucket.
+    const { mkdir } = await import('node:fs/promises');
+    await mkdir(join(work, 'srv', 'www'), { recursive: true });
+    await writeFile(join(work, 'srv', 'notes.txt'), 'not a bucket\n');
+    const trap = await run(['push', 'oci:./layout:v1', 'local://./srv/s3lo/images/app:v1']);
+    expect(trap.code, trap.stderr).toBe(0);
+    expect(trap.stderr).toBe(
+      'warning: local://./srv is the bucket here (a local:// bucket is the first directory after "/", "./" or "../"), ' +
+        'and it holds other things but no s3lo bucket; if you meant ./srv/s3lo/images, write local://./srv/s3lo/images//app:v1\n',
+    );
+    // Written the suggested way: a bucket of its own, no warning.
+    const meant = await run(['push', 'oci:./layout:v1', 'local://./srv/s3lo/images//app:v1']);
+    expect(meant.code, meant.stderr).toBe(0);
+    expect(meant.stderr).toBe('');
+    expect(existsSync(join(work, 'srv', 's3lo', 'images', 'manifests', 'app', 'v1', 'manifest.json'))).toBe(true);
+    // Once ./srv holds a bucket (the first push made one), or with --quiet, nothing is said.
+    expect((await run(['list', 'local://./srv/s3lo/'])).stderr).toBe('');
+    const quiet = await run(['list', '-q', 'local://./other-dir/a/b/']);
+    expect(quiet.stderr).toBe('');
+  });
+
+  it('says nothing for a one-component image, a new directory, or a directory that is a bucket', async () => {
+    const { mkdir } = await import('node:fs/promises');
+    await mkdir(join(work, 'busy'), { recursive: true });
+    await writeFile(join(work, 'busy', 'x.txt'), 'x');
+    for (const args of [
+      ['push', 'oci:./layout:v1', 'local://./busy/app:v1'],
+      ['push', 'oci:./layout:v1', 'local://./brand-new/team/app:v1'],
+      ['push', 'oci:./layout:v1', 'local://./bucket2/team/app:v1'],
+      ['list', 'local://./bucket2/team/'],
+    ]) {
+      const result = await run(args);
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stderr, args.join(' ')).toBe('');
+    }
+  });
+});

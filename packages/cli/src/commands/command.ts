@@ -45,8 +45,11 @@ export interface PluginNeeds {
   readonly schemes: readonly string[];
   /** Location kinds served by transports (`oci-archive`, `docker-daemon`). */
   readonly transports: readonly string[];
-  /** The buckets the command opens (their store options are checked before it runs). */
-  readonly buckets: readonly { readonly scheme: string; readonly bucket: string }[];
+  /**
+   * The buckets the command opens (their store options are checked before
+   * it runs), each with the image name or list prefix the command gave.
+   */
+  readonly buckets: readonly { readonly scheme: string; readonly bucket: string; readonly path: string; readonly reference: string }[];
 }
 
 /**
