@@ -25,7 +25,7 @@ export interface DownloadRequest {
   readonly shared: boolean;
 }
 
-/** Attempts at one ranged GET of a parallel download whose body broke off (the SDK retries the request, not the body). */
+/** Bodies tried for one span of a download when they break off (the SDK retries the request, not the body): a buffered range is fetched again, a streamed span resumed where it stopped. */
 const RANGE_ATTEMPTS = 3;
 
 /** An empty byte stream. */
@@ -97,18 +97,26 @@ export async function download(request: DownloadRequest): Promise<Readable> {
       { abortSignal: operation.signal },
     );
 
+  /** Bytes [from, to) from a body open at `from` (or a new GET), resumed where it stopped if it breaks off. */
+  const streamed = (source: Readable | undefined, from: number, to: number): AsyncGenerator<Buffer> =>
+    resuming(source, from, to, getRange, operation.signal, context);
+
   async function* chunks(): AsyncGenerator<Buffer> {
     try {
-      const firstBytes = span.sliced ? sliceOf(body as Readable, start, end) : (body as Readable);
-      const firstEnd = span.sliced ? end : Math.min(start + span.firstGot, end);
+      if (span.sliced) {
+        // The store ignored Range: a resumed GET would be ignored the same way.
+        yield* exactly(sliceOf(body as Readable, start, end), end - start, context);
+        return;
+      }
+      const firstBytes = body as Readable;
+      const firstEnd = Math.min(start + span.firstGot, end);
       if (firstEnd >= end) {
-        yield* exactly(firstBytes, end - start, context);
+        yield* streamed(firstBytes, start, end);
         return;
       }
       if (!parallel) {
-        yield* exactly(firstBytes, firstEnd - start, context);
-        const rest = await getRange(firstEnd, end);
-        yield* exactly(rest.Body as Readable, end - firstEnd, context);
+        yield* streamed(firstBytes, start, firstEnd);
+        yield* streamed(undefined, firstEnd, end);
         return;
       }
       const ranges = new RangeQueue(firstEnd, end, settings.downloadRangeSize, settings.downloadConcurrency, request.budget, (from, to) =>
@@ -116,7 +124,7 @@ export async function download(request: DownloadRequest): Promise<Readable> {
       );
       try {
         ranges.fill();
-        yield* exactly(firstBytes, firstEnd - start, context);
+        yield* streamed(firstBytes, start, firstEnd);
         for (let next = ranges.take(); next !== undefined; next = ranges.take()) {
           yield* await next;
         }
@@ -186,6 +194,57 @@ async function* exactly(source: AsyncIterable<Uint8Array>, length: number, conte
     throw new S3loError(ErrorCode.BACKEND_ERROR, `get ${JSON.stringify(context.key)}: the store sent ${seen} of ${length} bytes`, {
       details: { bucket: context.bucket, key: context.key, expected: length, received: seen },
     });
+  }
+}
+
+/**
+ * Bytes [from, to) of the object, from `source` when given (a body already
+ * open at `from`), else from a new GET. A body that breaks off (a reset
+ * connection, an early end) is resumed where it stopped with a GET of the
+ * rest, pinned to the first GET's ETag (the SDK retries requests, not
+ * bodies), up to RANGE_ATTEMPTS bodies in all. An answer with a status (the
+ * object changed: 412) or an abort ends it.
+ */
+async function* resuming(
+  source: Readable | undefined,
+  from: number,
+  to: number,
+  getRange: (from: number, to: number) => Promise<GetObjectCommandOutput>,
+  signal: AbortSignal,
+  context: ErrorContext,
+): AsyncGenerator<Buffer> {
+  let position = from;
+  let body = source ?? ((await getRange(from, to)).Body as Readable);
+  let chunks = body[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>;
+  let bodies = 1;
+  try {
+    while (position < to) {
+      // Only what the body does is caught here: an error thrown in at the
+      // yield below (the reader went away) must not look like a cut body.
+      let next: IteratorResult<Uint8Array>;
+      try {
+        next = await chunks.next();
+        if (next.done === true) {
+          throw new S3loError(ErrorCode.BACKEND_ERROR, `get ${JSON.stringify(context.key)}: the store sent ${position - from} of ${to - from} bytes`, {
+            details: { bucket: context.bucket, key: context.key, expected: to - from, received: position - from },
+          });
+        }
+      } catch (error) {
+        if (signal.aborted || httpStatus(error) !== undefined || bodies >= RANGE_ATTEMPTS) throw error;
+        body.destroy();
+        body = (await getRange(position, to)).Body as Readable;
+        chunks = body[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>;
+        bodies++;
+        continue;
+      }
+      const chunk = next.value;
+      const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+      const wanted = buffer.length > to - position ? buffer.subarray(0, to - position) : buffer;
+      position += wanted.length;
+      if (wanted.length > 0) yield wanted;
+    }
+  } finally {
+    body.destroy();
   }
 }
 

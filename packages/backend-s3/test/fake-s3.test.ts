@@ -1,8 +1,9 @@
 /**
  * Behaviour no local S3 server shows: AWS region discovery (301 +
  * x-amz-bucket-region), throttling (503 SlowDown, 429), an endpoint that is
- * down. A tiny HTTP server plays the part.
+ * down, a response body cut off mid-way. A tiny HTTP server plays the part.
  */
+import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -150,6 +151,61 @@ describe('an endpoint that is down', () => {
     expect((error as S3loError).message).toContain(`cannot connect to http://127.0.0.1:${port}`);
     expect((error as S3loError).message).toContain('ECONNREFUSED');
     expect(took, 'ms to give up').toBeLessThan(10_000);
+    await backend.close();
+  });
+});
+
+describe('a body cut off mid-way', () => {
+  const object = randomBytes(1024 * 1024 + 17);
+  const etag = '"fake-etag-1"';
+
+  /** Serves `object` for ranged GETs; the first `cuts` answers break off after `cutAt` bytes of their body. */
+  function servingWithCuts(cuts: number, cutAt: number): { ranges: { range: string; ifMatch: string | undefined }[] } {
+    const ranges: { range: string; ifMatch: string | undefined }[] = [];
+    let left = cuts;
+    handler = (request, response) => {
+      const range = request.headers.range ?? '';
+      ranges.push({ range, ifMatch: request.headers['if-match'] });
+      const match = /^bytes=(\d+)-(\d*)$/.exec(range);
+      const from = Number(match?.[1] ?? 0);
+      const to = match?.[2] ? Math.min(Number(match[2]) + 1, object.length) : object.length;
+      response.writeHead(206, {
+        'content-range': `bytes ${from}-${to - 1}/${object.length}`,
+        'content-length': String(to - from),
+        etag,
+        'last-modified': 'Thu, 01 Jan 2026 00:00:00 GMT',
+      });
+      if (left > 0) {
+        left--;
+        // Half of what was promised, then the connection drops.
+        response.write(object.subarray(from, from + Math.min(cutAt, to - from)), () => response.socket?.destroy());
+        return;
+      }
+      response.end(object.subarray(from, to));
+    };
+    return { ranges };
+  }
+
+  async function readAll(backend: S3Backend): Promise<Buffer> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of await backend.get('key')) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks);
+  }
+
+  it('is resumed where it stopped, with a GET of the rest pinned to the first ETag', async () => {
+    const { ranges } = servingWithCuts(1, 300_000);
+    const backend = new S3Backend('b', { endpoint, region: 'us-east-1', credentials });
+    expect((await readAll(backend)).equals(object)).toBe(true);
+    expect(ranges.length).toBe(2);
+    expect(ranges[1]).toEqual({ range: `bytes=300000-${object.length - 1}`, ifMatch: etag });
+    await backend.close();
+  });
+
+  it('gives up after three cut bodies with a BACKEND_ERROR', async () => {
+    servingWithCuts(3, 100_000);
+    const backend = new S3Backend('b', { endpoint, region: 'us-east-1', credentials });
+    const error = await readAll(backend).then(() => undefined, (e: unknown) => e);
+    expect(S3loError.isInstance(error, ErrorCode.BACKEND_ERROR), String(error)).toBe(true);
     await backend.close();
   });
 });
