@@ -25,7 +25,7 @@ export interface DownloadRequest {
   readonly shared: boolean;
 }
 
-/** Bodies tried for one span of a download when they break off (the SDK retries the request, not the body): a buffered range is fetched again, a streamed span resumed where it stopped. */
+/** Tries for one span of a download whose GET or body breaks off (the SDK retries requests, not bodies); each try resumes where the last stopped. */
 const RANGE_ATTEMPTS = 3;
 
 /** An empty byte stream. */
@@ -200,10 +200,11 @@ async function* exactly(source: AsyncIterable<Uint8Array>, length: number, conte
 /**
  * Bytes [from, to) of the object, from `source` when given (a body already
  * open at `from`), else from a new GET. A body that breaks off (a reset
- * connection, an early end) is resumed where it stopped with a GET of the
- * rest, pinned to the first GET's ETag (the SDK retries requests, not
- * bodies), up to RANGE_ATTEMPTS bodies in all. An answer with a status (the
- * object changed: 412) or an abort ends it.
+ * connection, an early end), or a GET that fails without an answer, is
+ * resumed where it stopped with a GET of the rest, pinned to the first
+ * GET's ETag (the SDK retries requests, not bodies), up to RANGE_ATTEMPTS
+ * tries in all. An answer with a status (the object changed: 412) or an
+ * abort ends it.
  */
 async function* resuming(
   source: Readable | undefined,
@@ -214,15 +215,17 @@ async function* resuming(
   context: ErrorContext,
 ): AsyncGenerator<Buffer> {
   let position = from;
-  let body = source ?? ((await getRange(from, to)).Body as Readable);
-  let chunks = body[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>;
-  let bodies = 1;
+  let body = source;
+  let chunks: AsyncIterator<Uint8Array> | undefined;
+  let attempt = 1;
   try {
     while (position < to) {
-      // Only what the body does is caught here: an error thrown in at the
-      // yield below (the reader went away) must not look like a cut body.
+      // Only what the GET and its body do is caught here: an error thrown in
+      // at the yield below (the reader went away) must not look like a cut body.
       let next: IteratorResult<Uint8Array>;
       try {
+        body ??= (await getRange(position, to)).Body as Readable;
+        chunks ??= body[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>;
         next = await chunks.next();
         if (next.done === true) {
           throw new S3loError(ErrorCode.BACKEND_ERROR, `get ${JSON.stringify(context.key)}: the store sent ${position - from} of ${to - from} bytes`, {
@@ -230,11 +233,11 @@ async function* resuming(
           });
         }
       } catch (error) {
-        if (signal.aborted || httpStatus(error) !== undefined || bodies >= RANGE_ATTEMPTS) throw error;
-        body.destroy();
-        body = (await getRange(position, to)).Body as Readable;
-        chunks = body[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>;
-        bodies++;
+        if (signal.aborted || httpStatus(error) !== undefined || attempt >= RANGE_ATTEMPTS) throw error;
+        attempt++;
+        body?.destroy();
+        body = undefined;
+        chunks = undefined;
         continue;
       }
       const chunk = next.value;
@@ -244,7 +247,7 @@ async function* resuming(
       if (wanted.length > 0) yield wanted;
     }
   } finally {
-    body.destroy();
+    body?.destroy();
   }
 }
 
@@ -263,9 +266,8 @@ async function* sliceOf(source: AsyncIterable<Uint8Array>, start: number, end: n
 
 /**
  * One range read into memory as the chunks the socket delivered (joining
- * them would copy every byte once more, and churn the garbage collector),
- * retried when its body breaks off (the SDK only retries getting the
- * response).
+ * them would copy every byte once more, and churn the garbage collector);
+ * a body that breaks off is resumed like a streamed one.
  */
 async function fetchBuffered(
   getRange: (from: number, to: number) => Promise<GetObjectCommandOutput>,
@@ -274,17 +276,9 @@ async function fetchBuffered(
   signal: AbortSignal,
   context: ErrorContext,
 ): Promise<Buffer[]> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      const output = await getRange(from, to);
-      const chunks: Buffer[] = [];
-      for await (const chunk of exactly(output.Body as Readable, to - from, context)) chunks.push(chunk);
-      return chunks;
-    } catch (error) {
-      const answered = httpStatus(error) !== undefined;
-      if (answered || signal.aborted || attempt >= RANGE_ATTEMPTS) throw error;
-    }
-  }
+  const chunks: Buffer[] = [];
+  for await (const chunk of resuming(undefined, from, to, getRange, signal, context)) chunks.push(chunk);
+  return chunks;
 }
 
 /**

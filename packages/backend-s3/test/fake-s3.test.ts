@@ -201,6 +201,40 @@ describe('a body cut off mid-way', () => {
     await backend.close();
   });
 
+  it('in a parallel download the streamed first range is resumed, the other ranges asked for once', async () => {
+    // 256 KiB ranges in parallel: the first answer is the first range, cut
+    // after 100,000 bytes; the ranges fetched ahead come whole.
+    const { ranges } = servingWithCuts(1, 100_000);
+    const backend = new S3Backend('b', { endpoint, region: 'us-east-1', credentials, parallelDownloadThreshold: 256 * 1024, downloadRangeSize: 256 * 1024 });
+    expect((await readAll(backend)).equals(object)).toBe(true);
+    expect(ranges[0]?.range).toBe(`bytes=0-${256 * 1024 - 1}`);
+    expect(ranges).toContainEqual({ range: `bytes=100000-${256 * 1024 - 1}`, ifMatch: etag });
+    // Every byte asked for once, but the cut range's rest.
+    expect(ranges.length).toBe(Math.ceil(object.length / (256 * 1024)) + 1);
+    await backend.close();
+  });
+
+  it('a cut range fetched ahead is resumed too, not fetched again whole', async () => {
+    const { ranges } = servingWithCuts(0, 0);
+    let cutNext = true;
+    const serve = handler;
+    handler = (request, response) => {
+      // Cut the second range (one fetched ahead into memory) after 50,000 bytes.
+      if (cutNext && request.headers.range === `bytes=${256 * 1024}-${2 * 256 * 1024 - 1}`) {
+        cutNext = false;
+        ranges.push({ range: request.headers.range, ifMatch: request.headers['if-match'] });
+        response.writeHead(206, { 'content-range': `bytes ${256 * 1024}-${2 * 256 * 1024 - 1}/${object.length}`, 'content-length': String(256 * 1024), etag });
+        response.write(object.subarray(256 * 1024, 256 * 1024 + 50_000), () => response.socket?.destroy());
+        return;
+      }
+      serve(request, response);
+    };
+    const backend = new S3Backend('b', { endpoint, region: 'us-east-1', credentials, parallelDownloadThreshold: 256 * 1024, downloadRangeSize: 256 * 1024 });
+    expect((await readAll(backend)).equals(object)).toBe(true);
+    expect(ranges).toContainEqual({ range: `bytes=${256 * 1024 + 50_000}-${2 * 256 * 1024 - 1}`, ifMatch: etag });
+    await backend.close();
+  });
+
   it('gives up after three cut bodies with a BACKEND_ERROR', async () => {
     servingWithCuts(3, 100_000);
     const backend = new S3Backend('b', { endpoint, region: 'us-east-1', credentials });
