@@ -114,7 +114,12 @@ export async function checkStoreOptionValues(
   registry: PluginRegistry,
   options: BackendOptions,
 ): Promise<void> {
+  const seen = new Set<string>();
   for (const target of buckets) {
+    // A copy inside one bucket names it twice: one backend tells.
+    const id = `${target.scheme}://${target.bucket}`;
+    if (seen.has(id)) continue;
+    seen.add(id);
     let backend;
     try {
       backend = await registry.resolveBackend(target, options);
