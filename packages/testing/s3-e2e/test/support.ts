@@ -25,11 +25,9 @@ import s3Backend from '@s3lo/backend-s3';
 import { PluginRegistry } from '@s3lo/core';
 import { createS3Client, type S3TestServer } from '@s3lo/s3-servers';
 import { injectS3Server } from '@s3lo/s3-servers/vitest';
+import { OCI_CONFIG, OCI_INDEX, OCI_MANIFEST, blobPath, startLayout, writeBlob, writeImage, writeIndexJson, type Desc, type ImageParts } from '@s3lo/oci-fixtures';
 
-export const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
-export const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
-export const OCI_CONFIG = 'application/vnd.oci.image.config.v1+json';
-export const LAYER_TAR = 'application/vnd.oci.image.layer.v1.tar';
+export { LAYER_TAR, OCI_CONFIG, OCI_INDEX, OCI_MANIFEST, blobPath, sha256, type Desc, type ImageParts } from '@s3lo/oci-fixtures';
 export const MiB = 1024 * 1024;
 
 /** The Ceph RGW of this run, or undefined when S3LO_TEST_S3 leaves it out (the suites then skip). */
@@ -146,8 +144,6 @@ export function s3lo(args: string[], credentials: { accessKeyId: string; secretA
   });
 }
 
-export const sha256 = (bytes: Buffer | string): string => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
-
 /** sha256 of a file, streamed. */
 export async function sha256File(path: string): Promise<string> {
   const hash = createHash('sha256');
@@ -166,95 +162,8 @@ export async function filesUnder(dir: string): Promise<string[]> {
 
 // ---------------------------------------------------------------- OCI layouts
 
-export interface Desc {
-  readonly mediaType: string;
-  readonly digest: string;
-  readonly size: number;
-  readonly platform?: { os: string; architecture: string; variant?: string };
-  readonly annotations?: Record<string, string>;
-}
-
-export function blobPath(layout: string, digest: string): string {
-  return join(layout, 'blobs', 'sha256', digest.slice('sha256:'.length));
-}
-
-async function startLayout(dir: string): Promise<void> {
-  await mkdir(join(dir, 'blobs', 'sha256'), { recursive: true });
-  await writeFile(join(dir, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
-}
-
-async function writeBlob(dir: string, bytes: Buffer, mediaType: string): Promise<Desc> {
-  const digest = sha256(bytes);
-  await writeFile(blobPath(dir, digest), bytes);
-  return { mediaType, digest, size: bytes.length };
-}
-
-/** A ustar header for one regular file. */
-function tarHeader(name: string, size: number): Buffer {
-  const header = Buffer.alloc(512);
-  const put = (text: string, offset: number, length: number): void => void header.write(text.slice(0, length), offset, 'ascii');
-  const octal = (n: number, length: number): string => `${n.toString(8).padStart(length - 1, '0')}\0`;
-  put(name, 0, 100);
-  put(octal(0o644, 8), 100, 8);
-  put(octal(0, 8), 108, 8);
-  put(octal(0, 8), 116, 8);
-  put(octal(size, 12), 124, 12);
-  put(octal(0, 12), 136, 12);
-  put('        ', 148, 8);
-  put('0', 156, 1);
-  put('ustar\0', 257, 6);
-  put('00', 263, 2);
-  let sum = 0;
-  for (const byte of header) sum += byte;
-  put(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 8);
-  return header;
-}
-
-/** Streams a tar layer holding one file of `size` random bytes into the layout, hashing on the way. */
-async function writeTarLayer(dir: string, name: string, size: number): Promise<Desc> {
-  const temp = join(dir, 'blobs', `layer-${randomBytes(6).toString('hex')}.tmp`);
-  const out = createWriteStream(temp);
-  const hash = createHash('sha256');
-  let total = 0;
-  const put = async (chunk: Buffer): Promise<void> => {
-    hash.update(chunk);
-    total += chunk.length;
-    if (!out.write(chunk)) await once(out, 'drain');
-  };
-  await put(tarHeader(name, size));
-  const CHUNK = 8 * MiB;
-  for (let left = size; left > 0; left -= CHUNK) await put(randomBytes(Math.min(CHUNK, left)));
-  await put(Buffer.alloc(((512 - (size % 512)) % 512) + 1024));
-  out.end();
-  await once(out, 'close');
-  const digest = `sha256:${hash.digest('hex')}`;
-  await rename(temp, blobPath(dir, digest));
-  return { mediaType: LAYER_TAR, digest, size: total };
-}
-
-export interface ImageParts {
-  readonly manifest: Desc;
-  readonly manifestBytes: Buffer;
-  readonly config: Desc;
-  readonly layers: Desc[];
-}
-
-async function writeImage(dir: string, layerSizes: readonly number[], platform: { os: string; architecture: string; variant?: string }): Promise<ImageParts> {
-  const layers: Desc[] = [];
-  for (const [i, size] of layerSizes.entries()) layers.push(await writeTarLayer(dir, `file-${i}.bin`, size));
-  const config = await writeBlob(
-    dir,
-    Buffer.from(JSON.stringify({ ...platform, config: { Cmd: ['/bin/sh'] }, rootfs: { type: 'layers', diff_ids: layers.map((l) => l.digest) } })),
-    OCI_CONFIG,
-  );
-  const manifestBytes = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_MANIFEST, config, layers }));
-  const manifest = await writeBlob(dir, manifestBytes, OCI_MANIFEST);
-  return { manifest, manifestBytes, config, layers };
-}
-
-async function writeIndexJson(dir: string, top: Desc, tag: string): Promise<void> {
-  await writeFile(join(dir, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [{ ...top, annotations: { 'org.opencontainers.image.ref.name': tag } }] }));
-}
+/** Layers of these sizes, their files named file-0.bin, file-1.bin, ... */
+const named = (sizes: readonly number[]) => sizes.map((size, i) => ({ name: `file-${i}.bin`, size }));
 
 export interface SingleImage extends ImageParts {
   readonly ref: string;
@@ -264,7 +173,7 @@ export interface SingleImage extends ImageParts {
 /** A single-platform linux/amd64 image in an OCI layout at `dir`: one tar layer per size, plus a config. */
 export async function makeImage(dir: string, layerSizes: readonly number[], tag = 'v1'): Promise<SingleImage> {
   await startLayout(dir);
-  const parts = await writeImage(dir, layerSizes, { os: 'linux', architecture: 'amd64' });
+  const parts = await writeImage(dir, named(layerSizes), { os: 'linux', architecture: 'amd64' });
   await writeIndexJson(dir, parts.manifest, tag);
   return { ref: `oci:${dir}:${tag}`, dir, ...parts };
 }
@@ -290,8 +199,8 @@ export interface MultiImage {
  */
 export async function makeMultiPlatformImage(dir: string, tag = 'v1'): Promise<MultiImage> {
   await startLayout(dir);
-  const amd64 = await writeImage(dir, [3000, 40_000], { os: 'linux', architecture: 'amd64' });
-  const arm64 = await writeImage(dir, [3001, 40_001], { os: 'linux', architecture: 'arm64', variant: 'v8' });
+  const amd64 = await writeImage(dir, named([3000, 40_000]), { os: 'linux', architecture: 'amd64' });
+  const arm64 = await writeImage(dir, named([3001, 40_001]), { os: 'linux', architecture: 'arm64', variant: 'v8' });
   const statement = await writeBlob(
     dir,
     Buffer.from(

@@ -1,0 +1,12 @@
+import { defineConfig } from 'tsup';
+
+// Built like the other test packages, so the tests that use it import plain ESM.
+export default defineConfig({
+  entry: { index: 'src/index.ts' },
+  format: ['esm'],
+  target: 'node22',
+  platform: 'node',
+  dts: true,
+  sourcemap: true,
+  clean: true,
+});
