@@ -17,7 +17,7 @@ export const remove = defineCommand<DeletePlan, DeleteImageResult>({
   aliases: ['rm'],
   summary: 'delete a tag (blobs stay until clean)',
   arguments: '<image>',
-  description: `Deletes a tag: its manifest and everything else under it. Blobs stay, since other tags may share them; 'clean' reclaims those nothing references any more. <image> needs an explicit :<tag>, or @sha256:<digest> to delete every tag of the image holding that digest.
+  description: `Deletes a tag: its manifest and the records kept beside it (never another image's tags: deleting team:app keeps team/app:v1). Blobs stay, since other tags may share them; 'clean' reclaims those nothing references any more. <image> needs an explicit :<tag>, or @sha256:<digest> to delete every tag of the image holding that digest.
 
 --force: delete even when the bucket's s3lo.yaml marks the image immutable.`,
   examples: ['s3lo delete s3://my-bucket/team/app:v1', 's3lo rm local://./store/app@sha256:<digest>'],

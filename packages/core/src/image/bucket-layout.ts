@@ -44,9 +44,15 @@ export function digestOfBlobKey(key: string): Digest | undefined {
 }
 
 /**
- * The prefix holding everything of one tag: `manifests/<image>/<tag>/`.
+ * The key prefix of one tag's own objects: `manifests/<image>/<tag>/`.
  * Image and tag are checked again here (references already validate them) so
  * that no caller can build a key outside its tag, whatever it passes.
+ *
+ * This prefix is NOT the tag's alone: `<image>` may contain `/`, so
+ * `manifests/team/app/` is the prefix of tag `app` of image `team` and also
+ * of every tag of image `team/app` (and `team/app/x`, ...). Never list,
+ * copy or delete it recursively; {@link tagOwnsKey} says which keys under it
+ * belong to the tag.
  */
 export function tagPrefix(image: string, tag: string): string {
   if (tag === '' || tag.includes('/')) {
@@ -61,6 +67,40 @@ export function tagPrefix(image: string, tag: string): string {
     });
   }
   return prefix;
+}
+
+/**
+ * Whether the key `tagPrefix(image, tag) + relative` belongs to that tag,
+ * by the bucket format's rule that a tag owns exactly its `manifest.json`
+ * and its own records:
+ *
+ * - An object directly under the prefix (`relative` without `/`:
+ *   `manifest.json`, leftovers of older layouts such as `config.json`) is
+ *   the tag's: a tag of any other image `<image>/<tag>/...` is one level
+ *   deeper (`.../<tag>/<other tag>/manifest.json`), so it never has a key
+ *   directly under this prefix.
+ * - `signatures/<keyid>.json` is a signature record of the tag, unless it is
+ *   `signatures/manifest.json`: that key is tag `signatures` of image
+ *   `<image>/<tag>`. Records are the tag's only while no such tag exists
+ *   (the caller checks; see {@link signaturesTagKey}), since that tag's own
+ *   objects live under the same `signatures/` prefix.
+ * - Anything deeper belongs to other images.
+ */
+export function tagOwnsKey(relative: string, signaturesTagExists: boolean): boolean {
+  if (relative === '') return false;
+  if (!relative.includes('/')) return true;
+  const record = /^signatures\/([^/]+)\.json$/.exec(relative);
+  return record !== null && record[1] !== 'manifest' && !signaturesTagExists;
+}
+
+/**
+ * The key of the tag that would share a tag's `signatures/` prefix: tag
+ * `signatures` of image `<image>/<tag>`. While it exists, the records under
+ * `signatures/` cannot be told apart from that tag's objects, and deleting
+ * the tag `<image>:<tag>` leaves them.
+ */
+export function signaturesTagKey(image: string, tag: string): string {
+  return `${tagPrefix(image, tag)}signatures/${BucketLayout.tagObjectName}`;
 }
 
 /** The key of the tag object: `manifests/<image>/<tag>/manifest.json`. */

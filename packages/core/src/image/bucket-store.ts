@@ -8,8 +8,8 @@ import { throwIfAborted } from '../errors/abort.js';
 import { parseManifestDocument, MAX_MANIFEST_BYTES } from '../oci/index.js';
 import type { CallOptions, ObjectInfo, PutBody, StorageBackend } from '../storage/backend.js';
 import { bodyToStream, readAllCapped } from '../storage/body.js';
-import { listAll } from '../storage/list-all.js';
-import { blobKey, tagKey, tagPrefix } from './bucket-layout.js';
+import { listDirectObjects } from '../storage/list-all.js';
+import { blobKey, signaturesTagKey, tagKey, tagOwnsKey, tagPrefix } from './bucket-layout.js';
 
 /** Options of {@link BucketStore.putBlob} and {@link BucketStore.openBlob}. */
 export interface BlobTransferOptions extends CallOptions {
@@ -48,13 +48,8 @@ export class BucketStore {
   constructor(readonly backend: StorageBackend) {}
 
   /** The stored blob's size and age, or undefined when it is absent. */
-  async statBlob(digest: string, options: CallOptions = {}): Promise<ObjectInfo | undefined> {
-    try {
-      return await this.backend.stat(blobKey(digest), options);
-    } catch (error) {
-      if (S3loError.isInstance(error, ErrorCode.NOT_FOUND)) return undefined;
-      throw error;
-    }
+  statBlob(digest: string, options: CallOptions = {}): Promise<ObjectInfo | undefined> {
+    return this.statKey(blobKey(digest), options);
   }
 
   /**
@@ -128,24 +123,47 @@ export class BucketStore {
   }
 
   /**
-   * Deletes a tag and everything under its prefix (leftover `config.json`,
-   * signatures). Blobs stay for GC. Missing tag: NOT_FOUND.
+   * Deletes a tag: exactly the objects it owns ({@link BucketStore.tagObjectKeys}),
+   * never its prefix as a whole, which it shares with other images (the
+   * prefix of tag `team:app` holds every tag of image `team/app`). Blobs
+   * stay for GC. Missing tag: NOT_FOUND.
    */
   async deleteTag(image: string, tag: string, options: CallOptions = {}): Promise<void> {
-    const prefix = tagPrefix(image, tag);
-    try {
-      await this.backend.stat(tagKey(image, tag), options);
-    } catch (error) {
-      if (S3loError.isInstance(error, ErrorCode.NOT_FOUND)) {
-        throw new S3loError(ErrorCode.NOT_FOUND, `image ${image}:${tag} not found in ${this.describe()}`, { cause: error });
-      }
-      throw error;
+    if ((await this.statKey(tagKey(image, tag), options)) === undefined) {
+      throw new S3loError(ErrorCode.NOT_FOUND, `image ${image}:${tag} not found in ${this.describe()}`, { details: { image, tag } });
     }
-    const keys: string[] = [];
-    for await (const object of listAll(this.backend, { prefix, signal: options.signal })) keys.push(object.key);
+    const keys = await this.tagObjectKeys(image, tag, options);
     const result = await this.backend.deleteMany(keys, options);
     const failure = result.failed[0];
     if (failure !== undefined) throw failure.error;
+  }
+
+  /**
+   * The keys of the objects a tag owns, by {@link tagOwnsKey}: its
+   * `manifest.json`, leftovers beside it (`config.json`, ...) and its
+   * signature records. Listed one level at a time (delimiter `/`), so no
+   * key of a deeper image is even read.
+   */
+  async tagObjectKeys(image: string, tag: string, options: CallOptions = {}): Promise<string[]> {
+    const prefix = tagPrefix(image, tag);
+    const signaturesTagExists = (await this.statKey(signaturesTagKey(image, tag), options)) !== undefined;
+    const keys: string[] = [];
+    for (const level of [prefix, `${prefix}signatures/`]) {
+      for await (const object of listDirectObjects(this.backend, { prefix: level, signal: options.signal })) {
+        if (tagOwnsKey(object.key.slice(prefix.length), signaturesTagExists)) keys.push(object.key);
+      }
+    }
+    return keys;
+  }
+
+  /** An object's size and age, or undefined when the store says it is absent (NOT_FOUND, never guessed from other failures). */
+  private async statKey(key: string, options: CallOptions): Promise<ObjectInfo | undefined> {
+    try {
+      return await this.backend.stat(key, options);
+    } catch (error) {
+      if (S3loError.isInstance(error, ErrorCode.NOT_FOUND)) return undefined;
+      throw error;
+    }
   }
 
   /** The digests reachable from a manifest or index that are not in the bucket. */

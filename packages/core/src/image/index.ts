@@ -4,7 +4,7 @@
  * implements, and the image operations built on them.
  * @module
  */
-export { BucketLayout, blobKey, digestOfBlobKey, tagKey, tagPrefix, parseTagKey } from './bucket-layout.js';
+export { BucketLayout, blobKey, digestOfBlobKey, tagKey, tagPrefix, tagOwnsKey, signaturesTagKey, parseTagKey } from './bucket-layout.js';
 export { BucketStore, type BlobTransferOptions, type StoredManifest } from './bucket-store.js';
 export * from './transport.js';
 export { openBucket, type BucketOperationOptions } from './open-bucket.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { thrown } from '../support/thrown.js';
-import { blobKey, digestOfBlobKey, parseTagKey, tagKey, tagPrefix } from '../../src/image/bucket-layout.js';
+import { blobKey, digestOfBlobKey, parseTagKey, signaturesTagKey, tagKey, tagOwnsKey, tagPrefix } from '../../src/image/bucket-layout.js';
 
 const hex = '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08';
 
@@ -30,6 +30,18 @@ describe('bucket layout keys', () => {
     ] as const) {
       expect(thrown(() => tagKey(image, tag)).code, `${image}:${tag}`).toBe('INVALID_REFERENCE');
     }
+  });
+
+  it('a tag owns its direct objects and signature records, never a deeper image\'s keys', () => {
+    // Relative to tagPrefix('team', 'app') = 'manifests/team/app/', which also holds image team/app.
+    for (const own of ['manifest.json', 'config.json', 'index.json', 'oci-layout', 'signatures/0123abcd.json']) expect(tagOwnsKey(own, false), own).toBe(true);
+    for (const other of ['v1/manifest.json', 'x/v1/manifest.json', 'signatures/manifest.json', 'signatures/v1/manifest.json', 'signatures/a/b.json', 'signatures/', '']) {
+      expect(tagOwnsKey(other, false), other).toBe(false);
+    }
+    // With a tag team/app:signatures, its objects and the records share a prefix: none is taken.
+    expect(tagOwnsKey('signatures/0123abcd.json', true)).toBe(false);
+    expect(tagOwnsKey('manifest.json', true)).toBe(true);
+    expect(signaturesTagKey('team', 'app')).toBe(tagKey('team/app', 'signatures'));
   });
 
   it('parses tag keys back, and only tag keys', () => {

@@ -21,7 +21,7 @@ async function code(promise: Promise<unknown>): Promise<string | undefined> {
 }
 
 describe('deleteImage on a local bucket', () => {
-  it('removes the tag and everything under its prefix, keeps the blobs, then reports NOT_FOUND', async () => {
+  it('removes the tag and the objects it owns, keeps the blobs, then reports NOT_FOUND', async () => {
     const built = await bucket.push('team/app', 'v1');
     await bucket.push('team/app', 'v2');
     await bucket.store.backend.put('manifests/team/app/v1/config.json', Buffer.from('{}'));

@@ -18,9 +18,11 @@ export interface DeleteImageResult {
 }
 
 /**
- * Deletes a tag: its `manifest.json` and everything else under
- * `manifests/<image>/<tag>/` (leftover `config.json`, signatures). Blobs stay;
- * `gc` reclaims those no tag references any more.
+ * Deletes a tag: its `manifest.json` and the other objects it owns
+ * (leftover `config.json` beside it, its signature records), never the
+ * prefix `manifests/<image>/<tag>/` as a whole: that prefix also holds the
+ * tags of image `<image>/<tag>` (deleting `team:app` keeps `team/app:v1`).
+ * Blobs stay; `gc` reclaims those no tag references any more.
  *
  * A digest reference (`app@sha256:...`) deletes every tag of `app` whose
  * manifest has that digest, each re-read right before its delete and kept

@@ -14,6 +14,17 @@ export interface TagObject {
 
 const TAG_SUFFIX = `/${BucketLayout.tagObjectName}`;
 
+/*
+ * Why these listings are safe although the key space is ambiguous by prefix
+ * (`manifests/team/app/` is the prefix of tag `team:app` and of every tag
+ * of image `team/app`): they only read, and every key they return is
+ * attributed by parseTagKey, which takes the tag from the component right
+ * before `/manifest.json` and the image from everything before it. A tag
+ * key names exactly one image and tag, so reaching deeper images' keys
+ * through a shorter prefix never mixes their tags into another image's.
+ * Deleting works per object (BucketStore.deleteTag), never per prefix.
+ */
+
 /**
  * Every key under `manifests/` ending in `/manifest.json`: GC's roots. Wider
  * than {@link listTagObjects} on purpose (a key whose image or tag part is
@@ -44,7 +55,12 @@ export async function listTagObjects(backend: StorageBackend, location: BucketLo
   return tags;
 }
 
-/** The tags of exactly `image` (not of `image/sub`), in key order. */
+/**
+ * The tags of exactly `image` (not of `image/sub`), in key order. The
+ * listing of `manifests/<image>/` also returns the tags of deeper images
+ * (`<image>/sub:v1` at `manifests/<image>/sub/v1/manifest.json`); they are
+ * dropped by their parsed image name, not by their position in the key.
+ */
 export async function listTagsOfImage(backend: StorageBackend, image: string, signal: AbortSignal | undefined): Promise<TagObject[]> {
   const tags: TagObject[] = [];
   for await (const object of listAll(backend, { prefix: `${BucketLayout.manifestsPrefix}${image}/`, signal })) {
