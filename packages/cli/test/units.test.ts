@@ -10,8 +10,6 @@ import { formatBytes } from '../src/output/sizes.js';
 import { table } from '../src/output/table.js';
 import { toYaml } from '../src/output/yaml.js';
 import { FIRST_PARTY_PLUGINS } from '../src/plugins/builtin.js';
-import { isImmutable, parseBucketConfig } from '../src/policy/bucket-config.js';
-import { matchGoPath } from '../src/policy/glob.js';
 import { renderFrame } from '../src/progress/render-bars.js';
 import { TransferState } from '../src/progress/transfer-state.js';
 
@@ -135,31 +133,6 @@ describe('--store-option', () => {
       'clean',
       'stats',
     ]);
-  });
-});
-
-describe('s3lo.yaml immutability, as the Go s3lo reads it', () => {
-  it("Go's path.Match: * and ? stop at /, classes, escapes", () => {
-    expect(matchGoPath('team/*', 'team/app')).toBe(true);
-    expect(matchGoPath('team/*', 'team/a/b')).toBe(false);
-    expect(matchGoPath('app?', 'app1')).toBe(true);
-    expect(matchGoPath('app[0-9]', 'app7')).toBe(true);
-    expect(matchGoPath('app[^0-9]', 'app7')).toBe(false);
-    expect(matchGoPath('a\\*b', 'a*b')).toBe(true);
-    expect(matchGoPath('a.b', 'axb')).toBe(false);
-    expect(matchGoPath('[unclosed', '[unclosed')).toBe(false);
-  });
-  it('exact names win over patterns, longer patterns over shorter; default otherwise', () => {
-    const config = parseBucketConfig(
-      'default:\n  immutable: true\nimages:\n  "*":\n    immutable: false\n  team/*:\n    immutable: true\n  team/scratch:\n    immutable: false\n',
-      'test',
-    );
-    expect(isImmutable(config, 'team/app')).toBe(true);
-    expect(isImmutable(config, 'team/scratch')).toBe(false);
-    expect(isImmutable(config, 'solo')).toBe(false);
-    expect(isImmutable(config, 'deep/er/name')).toBe(true);
-    expect(isImmutable(parseBucketConfig('', 'test'), 'x')).toBe(false);
-    expect(() => parseBucketConfig('default:\n  immutable: "yes"\n', 'test')).toThrow(/"default.immutable" is not true or false/);
   });
 });
 

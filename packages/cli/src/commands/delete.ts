@@ -3,7 +3,6 @@ import type { DeleteImageResult } from '@s3lo/core/image';
 import { STORE_OPTIONS } from '../args/options.js';
 import { readBucketImage, requireExplicitTag } from '../args/values.js';
 import { shortDigest } from '../output/digests.js';
-import { guardTagDelete } from '../policy/tag-guard.js';
 import { defineCommand } from './command.js';
 import { needsOf } from './needs.js';
 
@@ -31,10 +30,7 @@ export const remove = defineCommand<DeletePlan, DeleteImageResult>({
     return { reference, force: values.force === true };
   },
   needs: (plan) => needsOf([plan.reference]),
-  run: async (plan, { signal, registry, backendOptions }) => {
-    if (!plan.force) await guardTagDelete(plan.reference, { signal, registry, backendOptions });
-    return image.delete(plan.reference, { signal, registry, backendOptions });
-  },
+  run: (plan, { signal, registry, backendOptions }) => image.delete(plan.reference, { signal, registry, backendOptions, force: plan.force }),
   text: (result) => {
     const base = result.reference.replace(/[:@][^/]*$/, '');
     return `deleted ${result.tags.map((tag) => `${base}:${tag}`).join(', ')} (${shortDigest(result.digest)})\n`;

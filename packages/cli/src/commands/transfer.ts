@@ -5,7 +5,6 @@ import { readConcurrency, readImageLocation, readBucketImage, readPlatforms, req
 import { formatDuration } from '../args/duration.js';
 import { shortDigest } from '../output/digests.js';
 import { count, formatBytes } from '../output/sizes.js';
-import { guardTagOverwrite } from '../policy/tag-guard.js';
 import { defineCommand, type CommandInput, type RunContext } from './command.js';
 import { needsOf } from './needs.js';
 
@@ -45,8 +44,6 @@ function prepare(verb: Verb, input: CommandInput): TransferPlan {
 async function run(plan: TransferPlan, context: RunContext): Promise<TransferResult> {
   const started = performance.now();
   const { signal, registry, backendOptions } = context;
-  const check =
-    plan.destination.kind === 'bucket-image' && !plan.force ? await guardTagOverwrite(plan.destination, { registry, backendOptions, signal }) : () => {};
   const progress = context.progress();
   try {
     const result = await image.copy(plan.source, plan.destination, {
@@ -55,11 +52,8 @@ async function run(plan: TransferPlan, context: RunContext): Promise<TransferRes
       backendOptions,
       ...(plan.platforms === undefined ? {} : { platform: plan.platforms }),
       ...(plan.concurrency === undefined ? {} : { concurrency: plan.concurrency }),
-      onStart: (start) => {
-        // Before any blob moves or any lease is written: refusing here leaves no trace.
-        check(start.digest);
-        progress.start(start);
-      },
+      force: plan.force,
+      onStart: (start) => progress.start(start),
       onProgress: (p) => progress.progress(p),
       onBlob: (digest, size, skipped) => progress.blob(digest, size, skipped),
     });

@@ -29,6 +29,8 @@ export const ErrorCode = {
   INVALID_KEY: 'INVALID_KEY',
   /** An argument or option is invalid. */
   INVALID_ARGUMENT: 'INVALID_ARGUMENT',
+  /** The bucket's configuration (`s3lo.yaml`) cannot be read or is not valid; what it governs is refused (fail closed). */
+  INVALID_CONFIG: 'INVALID_CONFIG',
   /** A document is larger than the limit set for its kind. */
   TOO_LARGE: 'TOO_LARGE',
   /** No plugin is registered for a reference's scheme. */

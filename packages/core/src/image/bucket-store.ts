@@ -9,12 +9,25 @@ import { parseManifestDocument, MAX_MANIFEST_BYTES } from '../oci/index.js';
 import type { CallOptions, ObjectInfo, PutBody, StorageBackend } from '../storage/backend.js';
 import { bodyToStream, readAllCapped } from '../storage/body.js';
 import { listDirectObjects } from '../storage/list-all.js';
+import { BUCKET_CONFIG_KEY, effectiveImageConfig, readBucketConfig } from '../bucket-config/bucket-config.js';
 import { blobKey, signaturesTagKey, tagKey, tagOwnsKey, tagPrefix } from './bucket-layout.js';
 
 /** Options of {@link BucketStore.putBlob} and {@link BucketStore.openBlob}. */
 export interface BlobTransferOptions extends CallOptions {
   /** Called with the running byte count. */
   readonly onProgress?: (bytesSoFar: number) => void;
+}
+
+/** Options of the calls that change or remove a tag. */
+export interface TagChangeOptions extends CallOptions {
+  /**
+   * Go ahead even when the bucket's `s3lo.yaml` marks the image immutable:
+   * replace an existing tag with another image, or delete it.
+   * @default false
+   */
+  readonly force?: boolean;
+  /** How messages name the tag (the reference as its user wrote it); `<scheme>://<bucket>/<image>:<tag>` by default. */
+  readonly reference?: string;
 }
 
 /** A tag's stored bytes and the image digest they define. */
@@ -102,9 +115,18 @@ export class BucketStore {
    * `manifests/<image>/<tag>/manifest.json`, in one write, **after** checking
    * that every blob the manifest reaches is present. Fails with NOT_FOUND
    * (listing the missing digests) and writes nothing otherwise.
+   *
+   * When the bucket's `s3lo.yaml` marks the image immutable (and `force` is
+   * not set), an existing tag is never replaced by another image
+   * (ALREADY_EXISTS); writing the same bytes again succeeds. Where the
+   * backend has `conditionalCreate` the write is create-only, so of two
+   * writers racing for a new immutable tag exactly one wins and the other
+   * gets ALREADY_EXISTS. Without it the tag is checked, then written: two
+   * such writers can still both pass the check (the later write wins).
    */
-  async writeTag(image: string, tag: string, manifestBytes: Uint8Array, options: CallOptions = {}): Promise<StoredManifest> {
+  async writeTag(image: string, tag: string, manifestBytes: Uint8Array, options: TagChangeOptions = {}): Promise<StoredManifest> {
     const key = tagKey(image, tag);
+    const stored = { bytes: Buffer.from(manifestBytes), digest: sha256Digest(manifestBytes) };
     const missing = await this.missingBlobs(manifestBytes, options);
     if (missing.length > 0) {
       throw new S3loError(
@@ -113,22 +135,85 @@ export class BucketStore {
         { details: { image, tag, missing }, hint: 'upload every blob before writing the tag' },
       );
     }
+    const immutable = await this.isImmutable(image, options);
     throwIfAborted(options.signal);
-    await this.backend.put(key, manifestBytes, {
-      size: manifestBytes.length,
-      signal: options.signal,
-      contentType: parseManifestDocument(manifestBytes).mediaType ?? 'application/json',
-    });
-    return { bytes: Buffer.from(manifestBytes), digest: sha256Digest(manifestBytes) };
+    const put = (ifNoneMatch?: '*') =>
+      this.backend.put(key, manifestBytes, {
+        size: manifestBytes.length,
+        signal: options.signal,
+        contentType: parseManifestDocument(manifestBytes).mediaType ?? 'application/json',
+        ...(ifNoneMatch === undefined ? {} : { ifNoneMatch }),
+      });
+    if (!immutable) {
+      await put();
+      return stored;
+    }
+    if (!this.backend.capabilities.conditionalCreate) {
+      // No atomic create-if-absent in this store: check, then write.
+      if ((await this.readTagIfPresent(image, tag, options)) === undefined) await put();
+      await this.checkTagWrite(image, tag, stored.digest, options);
+      return stored;
+    }
+    // Create-only; a tag found there (pushed meanwhile, or the same image
+    // pushed again) is fine when it holds these bytes. A tag deleted between
+    // the refused create and the read is created again.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await put('*');
+        return stored;
+      } catch (error) {
+        if (!S3loError.isInstance(error, ErrorCode.ALREADY_EXISTS)) throw error;
+      }
+      const existing = await this.readTagIfPresent(image, tag, options);
+      if (existing?.digest === stored.digest) return stored;
+      if (existing !== undefined || attempt === 3) throw immutableTagError(options.reference ?? `${this.describe()}/${image}:${tag}`, image, existing?.digest, stored.digest);
+    }
+  }
+
+  /**
+   * Refuses, before anything is written, a tag write that {@link writeTag}
+   * would refuse by policy: the tag exists with another digest and the
+   * bucket's `s3lo.yaml` marks the image immutable. A copy calls it before
+   * its first blob moves, so a refused push leaves no trace.
+   *
+   * @throws S3loError ALREADY_EXISTS; INVALID_CONFIG for an `s3lo.yaml`
+   *   that cannot be read (fail closed).
+   */
+  async checkTagWrite(image: string, tag: string, digest: Digest, options: TagChangeOptions = {}): Promise<void> {
+    if (!(await this.isImmutable(image, options))) return;
+    const existing = await this.readTagIfPresent(image, tag, options);
+    if (existing !== undefined && existing.digest !== digest) throw immutableTagError(options.reference ?? `${this.describe()}/${image}:${tag}`, image, existing.digest, digest);
+  }
+
+  /** Whether tags of `image` are immutable for this call: never with `force`, else as the bucket's `s3lo.yaml` says (read each time: it may change). */
+  private async isImmutable(image: string, options: TagChangeOptions): Promise<boolean> {
+    if (options.force === true) return false;
+    return effectiveImageConfig(await readBucketConfig(this.backend, this.describe(), options), image).immutable === true;
+  }
+
+  private async readTagIfPresent(image: string, tag: string, options: CallOptions): Promise<StoredManifest | undefined> {
+    try {
+      return await this.readTag(image, tag, options);
+    } catch (error) {
+      if (S3loError.isInstance(error, ErrorCode.NOT_FOUND)) return undefined;
+      throw error;
+    }
   }
 
   /**
    * Deletes a tag: exactly the objects it owns ({@link BucketStore.tagObjectKeys}),
    * never its prefix as a whole, which it shares with other images (the
    * prefix of tag `team:app` holds every tag of image `team/app`). Blobs
-   * stay for GC. Missing tag: NOT_FOUND.
+   * stay for GC. Missing tag: NOT_FOUND. A tag of an image the bucket's
+   * `s3lo.yaml` marks immutable is kept (PRECONDITION_FAILED) unless `force`.
    */
-  async deleteTag(image: string, tag: string, options: CallOptions = {}): Promise<void> {
+  async deleteTag(image: string, tag: string, options: TagChangeOptions = {}): Promise<void> {
+    if (await this.isImmutable(image, options)) {
+      throw new S3loError(ErrorCode.PRECONDITION_FAILED, `${BUCKET_CONFIG_KEY} marks ${image} immutable: its tags are not deleted`, {
+        details: { image, tag },
+        hint: 'pass --force to delete it anyway',
+      });
+    }
     if ((await this.statKey(tagKey(image, tag), options)) === undefined) {
       throw new S3loError(ErrorCode.NOT_FOUND, `image ${image}:${tag} not found in ${this.describe()}`, { details: { image, tag } });
     }
@@ -212,4 +297,11 @@ function verify(source: Readable, digest: string, size: number | undefined, onPr
   // one stream that either ends verified or errors.
   pipeline(source, verifier, () => {});
   return verifier;
+}
+
+function immutableTagError(reference: string, image: string, existing: Digest | undefined, digest: Digest): S3loError {
+  return new S3loError(ErrorCode.ALREADY_EXISTS, `${reference} already exists${existing === undefined ? '' : ` (${existing})`} and ${BUCKET_CONFIG_KEY} marks ${image} immutable`, {
+    details: { reference, existing, digest },
+    hint: 'push to a new tag, or pass --force to overwrite it',
+  });
 }

@@ -5,7 +5,8 @@
  * @module
  */
 export { BucketLayout, blobKey, digestOfBlobKey, tagKey, tagPrefix, tagOwnsKey, signaturesTagKey, parseTagKey } from './bucket-layout.js';
-export { BucketStore, type BlobTransferOptions, type StoredManifest } from './bucket-store.js';
+export { BucketStore, type BlobTransferOptions, type StoredManifest, type TagChangeOptions } from './bucket-store.js';
+export * from '../bucket-config/index.js';
 export * from './transport.js';
 export { openBucket, type BucketOperationOptions } from './open-bucket.js';
 export * from './oci-layout/index.js';

@@ -54,7 +54,7 @@ export interface SinkOutcome {
 }
 
 /**
- * Where an image is written. The copy calls, in this order: `begin`, then
+ * Where an image is written. The copy calls, in this order: `checkCommit`, `begin`, then
  * for each blob `hasBlob` and (when absent) `copyBlobFrom` or `writeBlob`,
  * then `writeChildManifest` for each child of an index, then `commit` for
  * the top-level manifest, and `close` in every case.
@@ -77,6 +77,12 @@ export interface ImageSink {
    * instead of hashing the bytes twice.
    */
   readonly verifiesBlobs?: boolean;
+  /**
+   * Refuses early, before anything is announced or written, a copy whose
+   * `commit` the sink would refuse anyway (a bucket: its `s3lo.yaml` marks
+   * the image immutable and the tag holds another image). Optional.
+   */
+  checkCommit?(manifest: ManifestBytes, options?: CallOptions): Promise<void>;
   /**
    * Announces every digest the copy will reference before anything is
    * checked or written. A bucket records them so that a garbage collection

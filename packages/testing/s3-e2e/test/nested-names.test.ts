@@ -4,83 +4,16 @@
 // of image `team/app`. The same scenario runs on a local directory and on
 // Ceph RGW: nested names at several depths, tags equal to path components,
 // deletes by tag and by digest, then a real GC and a pull of every tag left.
-import { createHash, randomBytes } from 'node:crypto';
-import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
-import { image, type PluginRegistry } from '@s3lo/core';
+import { image } from '@s3lo/core';
 import { openBucket, type BucketStore } from '@s3lo/core/image';
 import { BucketLocation } from '@s3lo/core/ref';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { backendOptions, cephServer, layoutTagBytes, listKeys, makeRegistry, makeTempDir, removeBucket, removeDir } from './support.js';
+import { bucketTargets, layoutTagBytes, makeRegistry, makeTempDir, removeDir, seedImage, type BucketTarget } from './support.js';
 
-const server = cephServer();
 const registry = makeRegistry();
 
-interface Target {
-  readonly name: string;
-  /** `scheme://bucket/` as users type it. */
-  readonly url: string;
-  readonly options: { registry: PluginRegistry; backendOptions?: Record<string, unknown> };
-  keys(): Promise<string[]>;
-  remove(): Promise<void>;
-}
-
-async function localTarget(): Promise<Target> {
-  const dir = await makeTempDir('nested');
-  const root = join(dir, 'bucket');
-  return {
-    name: 'local',
-    url: `local://${root}//`,
-    options: { registry },
-    async keys() {
-      const entries = await readdir(root, { recursive: true, withFileTypes: true }).catch(() => []);
-      return entries
-        .filter((e) => e.isFile())
-        .map((e) => join(e.parentPath, e.name).slice(root.length + 1))
-        .sort();
-    },
-    remove: () => removeDir(dir),
-  };
-}
-
-async function cephTarget(): Promise<Target> {
-  const s3 = server!;
-  const bucket = await s3.createBucket();
-  return {
-    name: 'ceph-rgw',
-    url: `s3://${bucket}/`,
-    options: { registry, backendOptions: backendOptions(s3) },
-    keys: () => listKeys(s3, bucket),
-    remove: () => removeBucket(s3, bucket),
-  };
-}
-
-const sha256 = (bytes: Buffer): string => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
-
-/** Writes a small image of its own (fresh config and layer) under `image:tag`; returns the manifest bytes and digest. */
-async function seed(store: BucketStore, name: string, tag: string, manifest?: Buffer): Promise<{ bytes: Buffer; digest: string }> {
-  if (manifest === undefined) {
-    const config = Buffer.from(JSON.stringify({ os: 'linux', architecture: 'amd64', rootfs: { type: 'layers', diff_ids: [] }, name, tag }));
-    const layer = randomBytes(1024);
-    for (const blob of [config, layer]) await store.putBlob(sha256(blob), blob.length, blob);
-    manifest = Buffer.from(
-      JSON.stringify({
-        schemaVersion: 2,
-        mediaType: 'application/vnd.oci.image.manifest.v1+json',
-        config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha256(config), size: config.length },
-        layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: sha256(layer), size: layer.length }],
-      }),
-    );
-  }
-  await store.writeTag(name, tag, manifest);
-  return { bytes: manifest, digest: sha256(manifest) };
-}
-
-const targets: (() => Promise<Target>)[] = [localTarget];
-if (server !== undefined) targets.push(cephTarget);
-
-describe.each(targets.map((make) => ({ make, name: make === localTarget ? 'local' : 'ceph-rgw' })))('$name: names that nest', ({ make }) => {
-  let target: Target;
+describe.each(bucketTargets(registry))('$name: names that nest', ({ make }) => {
+  let target: BucketTarget;
   let store: BucketStore;
   const scratch: string[] = [];
 
@@ -96,7 +29,7 @@ describe.each(targets.map((make) => ({ make, name: make === localTarget ? 'local
 
   test('deleting tags by name and by digest removes exactly those tags; gc and a pull of every other tag then succeed', async () => {
     const images: Record<string, { bytes: Buffer; digest: string }> = {};
-    const put = async (name: string, tag: string, manifest?: Buffer) => (images[`${name}:${tag}`] = await seed(store, name, tag, manifest));
+    const put = async (name: string, tag: string, manifest?: Buffer) => (images[`${name}:${tag}`] = await seedImage(store, name, tag, manifest));
     await put('team/app', 'v1');
     await put('team/app', 'v2');
     await put('team', 'app'); // its prefix manifests/team/app/ holds every tag of team/app
@@ -149,8 +82,8 @@ describe.each(targets.map((make) => ({ make, name: make === localTarget ? 'local
   });
 
   test("a tag's signature records stay when image <image>/<tag> has a tag named signatures (they cannot be told apart)", async () => {
-    await seed(store, 'sig', 'app');
-    const signaturesTag = await seed(store, 'sig/app', 'signatures');
+    await seedImage(store, 'sig', 'app');
+    const signaturesTag = await seedImage(store, 'sig/app', 'signatures');
     await store.backend.put('manifests/sig/app/signatures/0123abcd.json', Buffer.from('{}'));
     expect(await store.tagObjectKeys('sig', 'app')).toEqual(['manifests/sig/app/manifest.json']);
     expect((await image.deleteImage(`${target.url}sig:app`, target.options)).tags).toEqual(['app']);

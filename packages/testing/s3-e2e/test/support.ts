@@ -23,6 +23,7 @@ import {
 import localBackend from '@s3lo/backend-local';
 import s3Backend from '@s3lo/backend-s3';
 import { PluginRegistry } from '@s3lo/core';
+import type { BucketStore } from '@s3lo/core/image';
 import { createS3Client, type S3TestServer } from '@s3lo/s3-servers';
 import { injectS3Server } from '@s3lo/s3-servers/vitest';
 import { OCI_CONFIG, OCI_INDEX, OCI_MANIFEST, blobPath, startLayout, writeBlob, writeImage, writeIndexJson, type Desc, type ImageParts } from '@s3lo/oci-fixtures';
@@ -96,6 +97,74 @@ export async function removeBucket(server: S3TestServer, bucket: string): Promis
     await client.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: batch, Quiet: true } }));
   }
   await client.send(new DeleteBucketCommand({ Bucket: bucket }));
+}
+
+/** A bucket to run the same scenario on: a local directory, or a fresh bucket of the run's Ceph RGW. */
+export interface BucketTarget {
+  readonly name: string;
+  /** `scheme://bucket/` as users type it. */
+  readonly url: string;
+  readonly options: { registry: PluginRegistry; backendOptions?: Record<string, unknown> };
+  /** Every key in the bucket, sorted. */
+  keys(): Promise<string[]>;
+  remove(): Promise<void>;
+}
+
+/** The targets of this run, for `describe.each(bucketTargets(registry))('$name: ...', ({ make }) => ...)`: local always, Ceph when it runs. */
+export function bucketTargets(registry: PluginRegistry): { name: string; make: () => Promise<BucketTarget> }[] {
+  const targets = [{ name: 'local', make: () => localTarget(registry) }];
+  const server = cephServer();
+  if (server !== undefined) targets.push({ name: 'ceph-rgw', make: () => cephTarget(server, registry) });
+  return targets;
+}
+
+async function localTarget(registry: PluginRegistry): Promise<BucketTarget> {
+  const dir = await makeTempDir('local-bucket');
+  const root = join(dir, 'bucket');
+  return {
+    name: 'local',
+    url: `local://${root}//`,
+    options: { registry },
+    async keys() {
+      const entries = await readdir(root, { recursive: true, withFileTypes: true }).catch(() => []);
+      return entries
+        .filter((e) => e.isFile())
+        .map((e) => join(e.parentPath, e.name).slice(root.length + 1))
+        .sort();
+    },
+    remove: () => removeDir(dir),
+  };
+}
+
+async function cephTarget(server: S3TestServer, registry: PluginRegistry): Promise<BucketTarget> {
+  const bucket = await server.createBucket();
+  return {
+    name: 'ceph-rgw',
+    url: `s3://${bucket}/`,
+    options: { registry, backendOptions: backendOptions(server) },
+    keys: () => listKeys(server, bucket),
+    remove: () => removeBucket(server, bucket),
+  };
+}
+
+/** Writes a small image of its own (a fresh config and a 1 KiB layer) and tags it `image:tag`, or tags the given manifest (its blobs already there). */
+export async function seedImage(store: BucketStore, name: string, tag: string, manifest?: Buffer): Promise<{ bytes: Buffer; digest: string }> {
+  const digestOf = (bytes: Buffer): string => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+  if (manifest === undefined) {
+    const config = Buffer.from(JSON.stringify({ os: 'linux', architecture: 'amd64', rootfs: { type: 'layers', diff_ids: [] }, name, tag, salt: randomBytes(8).toString('hex') }));
+    const layer = randomBytes(1024);
+    for (const blob of [config, layer]) await store.putBlob(digestOf(blob), blob.length, blob);
+    manifest = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: OCI_MANIFEST,
+        config: { mediaType: OCI_CONFIG, digest: digestOf(config), size: config.length },
+        layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: digestOf(layer), size: layer.length }],
+      }),
+    );
+  }
+  await store.writeTag(name, tag, manifest);
+  return { bytes: manifest, digest: digestOf(manifest) };
 }
 
 export function blobKeyOf(digest: string): string {

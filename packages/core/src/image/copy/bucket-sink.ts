@@ -21,17 +21,26 @@ export class BucketImageSink implements ImageSink {
   readonly description: string;
   readonly verifiesBlobs = true;
   #lease: { release(): Promise<void> } | undefined;
+  readonly #force: boolean;
 
+  /** @param options.force write the tag even when the bucket's `s3lo.yaml` marks the image immutable. */
   constructor(
     readonly store: BucketStore,
     readonly location: BucketImageReference,
+    options: { readonly force?: boolean } = {},
   ) {
+    this.#force = options.force === true;
     if (location.tag === undefined) {
       throw new S3loError(ErrorCode.INVALID_REFERENCE, `${location.toString()} names a digest; a destination needs a tag`, {
         hint: `write it as ${location.scheme}://${location.bucket}/${location.image}:<tag>`,
       });
     }
     this.description = location.toString();
+  }
+
+  /** The bucket's policy, before any blob moves: an immutable tag holding another image is refused (see {@link BucketStore.checkTagWrite}). */
+  async checkCommit(manifest: ManifestBytes, options: CallOptions = {}): Promise<void> {
+    await this.store.checkTagWrite(this.location.image, this.location.tag as string, manifest.digest, { signal: options.signal, force: this.#force, reference: this.description });
   }
 
   async begin(digests: readonly Digest[], options: CallOptions = {}): Promise<void> {
@@ -70,7 +79,7 @@ export class BucketImageSink implements ImageSink {
   }
 
   async commit(manifest: ManifestBytes, options: CallOptions = {}): Promise<void> {
-    await this.store.writeTag(this.location.image, this.location.tag as string, manifest.bytes, options);
+    await this.store.writeTag(this.location.image, this.location.tag as string, manifest.bytes, { signal: options.signal, force: this.#force, reference: this.description });
   }
 
   async close(_outcome: SinkOutcome): Promise<void> {

@@ -76,6 +76,7 @@ export async function copyImage(source: ImageSource, sink: ImageSink, options: C
     const { signal } = options;
     const plan = await planCopy(source, options.platforms, { signal });
     const platforms = plan.singleConfig ? await platformOfConfig(source, plan.singleConfig, signal) : plan.platforms;
+    await sink.checkCommit?.(plan.top, { signal });
     options.onStart?.({
       digest: plan.top.digest,
       blobs: plan.blobs.length,

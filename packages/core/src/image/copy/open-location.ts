@@ -10,6 +10,12 @@ import { BucketImageSource } from './bucket-source.js';
 export interface OpenLocationOptions extends BucketOperationOptions {
   /** Options handed to transport plugins (temp directory, daemon socket, ...). */
   readonly transportOptions?: Omit<TransportOpenOptions, 'signal'>;
+  /**
+   * A bucket destination: write the tag even when the bucket's `s3lo.yaml`
+   * marks the image immutable and the tag holds another image.
+   * @default false
+   */
+  readonly force?: boolean;
 }
 
 /**
@@ -36,7 +42,7 @@ export async function openSink(location: ImageLocation, options: OpenLocationOpt
     case 'bucket-image': {
       const store = await openBucket(location, options);
       try {
-        return new BucketImageSink(store, location);
+        return new BucketImageSink(store, location, { force: options.force });
       } catch (error) {
         await store.close();
         throw error;

@@ -7,6 +7,15 @@ import type { BucketOperationOptions } from '../open-bucket.js';
 import { findByDigest } from './inspect.js';
 import { toImageReference, withStore, type BucketImageInput } from './targets.js';
 
+/** Options of {@link deleteImage}. */
+export interface DeleteImageOptions extends BucketOperationOptions {
+  /**
+   * Delete even when the bucket's `s3lo.yaml` marks the image immutable.
+   * @default false
+   */
+  readonly force?: boolean;
+}
+
 /** What {@link deleteImage} removed. */
 export interface DeleteImageResult {
   /** The reference deleted, as it prints. */
@@ -32,8 +41,13 @@ export interface DeleteImageResult {
  * index (delete the index's tag instead) and when some tag of `app` cannot
  * be read (it might hold the digest; nothing is deleted).
  *
+ * A tag of an image the bucket's `s3lo.yaml` marks immutable is not deleted
+ * (PRECONDITION_FAILED) unless `force` is set: the policy is the bucket's,
+ * so every caller of the library meets it, not only the CLI.
+ *
  * @throws S3loError NOT_FOUND for a missing tag or digest; INVALID_ARGUMENT
- *   as above.
+ *   as above; PRECONDITION_FAILED for an immutable image; INVALID_CONFIG
+ *   when `s3lo.yaml` cannot be read (fail closed).
  *
  * @example
  * ```ts
@@ -42,7 +56,7 @@ export interface DeleteImageResult {
  * await image.deleteImage(`s3://my-bucket/team/app@${digest}`, { signal }); // every tag still on it
  * ```
  */
-export async function deleteImage(ref: BucketImageInput, options: BucketOperationOptions = {}): Promise<DeleteImageResult> {
+export async function deleteImage(ref: BucketImageInput, options: DeleteImageOptions = {}): Promise<DeleteImageResult> {
   const reference = toImageReference(ref);
   return withStore(reference, options, async (store) => {
     if (reference.digest === undefined) {
@@ -51,11 +65,12 @@ export async function deleteImage(ref: BucketImageInput, options: BucketOperatio
       await store.deleteTag(reference.image, tag, options);
       return { reference: reference.toString(), digest, tags: [tag] };
     }
-    return deleteByDigest(store, reference, options.signal);
+    return deleteByDigest(store, reference, options);
   });
 }
 
-async function deleteByDigest(store: BucketStore, reference: BucketImageReference, signal: AbortSignal | undefined): Promise<DeleteImageResult> {
+async function deleteByDigest(store: BucketStore, reference: BucketImageReference, options: DeleteImageOptions): Promise<DeleteImageResult> {
+  const { signal, force } = options;
   const found = await findByDigest(store, reference, signal);
   if (found.childOf !== undefined) {
     const tags = found.tags.map((tag) => `${reference.image}:${tag}`).join(', ');
@@ -77,7 +92,7 @@ async function deleteByDigest(store: BucketStore, reference: BucketImageReferenc
     try {
       // Re-read: keep a tag re-pushed since the search.
       if ((await store.readTag(reference.image, tag, { signal })).digest !== found.digest) continue;
-      await store.deleteTag(reference.image, tag, { signal });
+      await store.deleteTag(reference.image, tag, { signal, force });
     } catch (error) {
       if (S3loError.isInstance(error, ErrorCode.NOT_FOUND)) continue;
       throw error;
