@@ -134,6 +134,7 @@ describe('--store-option', () => {
       'delete',
       'clean',
       'stats',
+      'verify',
     ]);
   });
 });
@@ -166,7 +167,7 @@ describe('s3lo.yaml immutability, as the Go s3lo reads it', () => {
 describe('progress frames', () => {
   it('fit the width, and the numbers add up', () => {
     const state = new TransferState(0);
-    state.start({ digest: 'sha256:00', blobs: 3, totalBytes: 3000, platforms: [] });
+    state.start({ blobs: 3, totalBytes: 3000, platforms: [] });
     state.blob(`sha256:${'a'.repeat(64)}`, 1000, true, 100);
     state.progress({ digest: `sha256:${'b'.repeat(64)}`, bytes: 500, size: 1000 }, 500);
     state.progress({ digest: `sha256:${'b'.repeat(64)}`, bytes: 1000, size: 1000 }, 1500);
