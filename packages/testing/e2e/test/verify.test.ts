@@ -1,4 +1,3 @@
-import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { S3loError } from '@s3lo/core';
 import { pull, push, verify } from '@s3lo/core/image';
@@ -8,6 +7,7 @@ import { hashFile, parseDoc, skopeoInspect, type Desc } from './fixtures/layout.
 import { buildMultiPlatformIndex, type MultiPlatformImage } from './fixtures/multi-platform.js';
 import { buildSingleImage, type OciImage } from './fixtures/single-image.js';
 import { makeTempDir, removeDir, testDir } from './fixtures/temp.js';
+import { tamper } from './fixtures/tamper.js';
 import { assertToolsInstalled } from './fixtures/tools.js';
 
 // A corrupt blob of the right size in a local:// bucket, with real images
@@ -15,20 +15,6 @@ import { assertToolsInstalled } from './fixtures/tools.js';
 // it, verify finds it, --repair and --verify-existing heal it, and what is
 // pulled afterwards is read by skopeo.
 const registry = makeRegistry();
-
-/** Overwrites 16 bytes in the middle of a file, keeping its size. */
-async function tamper(path: string): Promise<void> {
-  const handle = await open(path, 'r+');
-  try {
-    const { size } = await handle.stat();
-    const at = Math.floor(size / 2);
-    const bytes = Buffer.alloc(16);
-    await handle.read(bytes, 0, 16, at);
-    await handle.write(Buffer.from(bytes.map((b) => b ^ 0xff)), 0, 16, at);
-  } finally {
-    await handle.close();
-  }
-}
 
 describe('verify and push --verify-existing on real images', () => {
   let dir: string;
