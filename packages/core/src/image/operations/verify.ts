@@ -53,8 +53,13 @@ export interface VerifyOptions extends BucketOperationOptions {
    * Delete every blob whose bytes do not hash to its key, so that the next
    * push of an image that needs it uploads it again (a push skips blobs
    * that are present with the right size). Each is hashed again right
-   * before its delete, under a GC-run marker; see `result.repair`. Blobs
-   * whose bytes are sound are never deleted.
+   * before its delete, under a GC-run marker (`gc-runs.ts`), so a push that
+   * rewrote it first keeps its bytes, and a push that finishes writing it
+   * later waits for the marker before its tag and uploads it again. What
+   * remains: a writer outside that handshake (the Go s3lo, an older s3lo)
+   * rewriting the blob between the re-hash and the delete loses that write
+   * until its next push. Blobs whose bytes are sound are never deleted.
+   * See `result.repair`.
    * @default false
    */
   readonly repair?: boolean;
