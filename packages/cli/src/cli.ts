@@ -14,7 +14,7 @@ import { shortDigest } from './output/digests.js';
 import { renderDocument } from './output/render.js';
 import { formatBytes } from './output/sizes.js';
 import { PluginHost } from './plugins/plugin-host.js';
-import { silentProgress, type ProgressReporter } from './progress/progress-reporter.js';
+import { silentProgress, type ProgressReporter, type ProgressWords } from './progress/progress-reporter.js';
 import { LineProgress, TerminalProgress } from './progress/terminal-progress.js';
 
 export type { CliIo } from './commands/command.js';
@@ -108,8 +108,8 @@ export async function run(argv: readonly string[], options: RunOptions): Promise
     verbose: globals.verbose,
     note,
     plugins: () => host.all(),
-    progress: () => {
-      const reporter = progressFor(io, globals);
+    progress: (words) => {
+      const reporter = progressFor(io, globals, words);
       reporters.push(reporter);
       return reporter;
     },
@@ -134,7 +134,7 @@ export async function run(argv: readonly string[], options: RunOptions): Promise
     const result = await command.run(plan, context);
     const text = globals.output === 'text' ? command.text(result, context) : renderDocument(result, globals.output);
     await write(io.stdout, text);
-    return ExitCode.OK;
+    return command.exitCode?.(result) ?? ExitCode.OK;
   } catch (error) {
     reporters.forEach((r) => r.finish());
     const reason = interrupt.aborted ? interrupt.reason : timeout?.aborted ? new TimeoutError(formatDuration(timeoutMs ?? 0)) : undefined;
@@ -143,10 +143,10 @@ export async function run(argv: readonly string[], options: RunOptions): Promise
 }
 
 /** Bars on a terminal; a line per blob off one with --verbose; else nothing (also for -o json|yaml and --quiet). */
-function progressFor(io: CliIo, globals: { output: string; quiet: boolean; verbose: boolean }): ProgressReporter {
+function progressFor(io: CliIo, globals: { output: string; quiet: boolean; verbose: boolean }, words?: ProgressWords): ProgressReporter {
   if (globals.quiet || globals.output !== 'text') return silentProgress;
   if (io.stderr.isTTY === true && io.env['TERM'] !== 'dumb') return new TerminalProgress(io.stderr);
-  if (globals.verbose) return new LineProgress((line) => io.stderr.write(`${line}\n`), formatBytes, shortDigest);
+  if (globals.verbose) return new LineProgress((line) => io.stderr.write(`${line}\n`), formatBytes, shortDigest, words);
   return silentProgress;
 }
 

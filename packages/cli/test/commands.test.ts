@@ -27,6 +27,7 @@ describe('push, pull, copy', () => {
       mediaType: 'application/vnd.oci.image.manifest.v1+json',
       blobsCopied: 3,
       blobsSkipped: 0,
+      blobsRepaired: 0,
       bytesCopied: img.totalSize,
       platforms: ['linux/amd64'],
     });
@@ -215,6 +216,8 @@ describe('version, completion, help', () => {
       execFileSync('bash', ['-c', `${bash.stdout}\nCOMP_WORDS=(${line}); COMP_CWORD=$((\${#COMP_WORDS[@]}-1)); _s3lo; echo "\${COMPREPLY[*]}"`], { encoding: 'utf8' }).trim();
     expect(complete('s3lo pu').split(' ').sort()).toEqual(['pull', 'push']);
     expect(complete('s3lo clean --con')).toBe('--confirm');
+    expect(complete('s3lo verify --rep')).toBe('--repair');
+    expect(complete('s3lo push --verify')).toBe('--verify-existing');
     expect(complete('s3lo list -o y')).toBe('yaml');
     const zsh = await run(['completion', 'zsh']);
     expect(zsh.stdout).toMatch(/^#compdef s3lo\n/);
@@ -246,7 +249,7 @@ describe('version, completion, help', () => {
     const general = await run(['--help']);
     expect(general.code).toBe(0);
     expect(general.stdout).toMatch(/^exit codes:\n  0 +success\n  1 +the operation failed/m);
-    for (const command of ['push', 'pull', 'copy', 'list', 'inspect', 'delete', 'clean', 'stats', 'version', 'completion']) {
+    for (const command of ['push', 'pull', 'copy', 'list', 'inspect', 'delete', 'clean', 'stats', 'verify', 'version', 'completion']) {
       expect(general.stdout).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
       const help = await run([command, '--help']);
       expect(help.code).toBe(0);

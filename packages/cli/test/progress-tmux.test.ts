@@ -59,6 +59,20 @@ describe('progress bars on a terminal', () => {
     expect(screen).toEqual([expect.stringMatching(/^pushed local:\/\/\.\/store\/app:v1 \(sha256:[0-9a-f]{12}\): 4 blobs copied \(401\.0 MiB\), 0 skipped, [\d.]+m?s$/), 'EXIT=0']);
   });
 
+  it('verify draws the same bars while it hashes, then clears them for its summary', async () => {
+    // The store the first test pushed: 4 blobs, 401 MiB to hash.
+    const { frames, final } = await runInPane('verify', 100, `'${process.execPath}' '${CLI}' verify local://./store --concurrency 2`);
+    expect(frames.length, final).toBeGreaterThan(0);
+    const lines = frames.flatMap((f) => f.split('\n')).filter((l) => l.trim() !== '');
+    for (const line of lines) {
+      expect(line.length).toBeLessThan(100);
+      expect(line).toMatch(BAR_LINE);
+    }
+    expect(lines.some((l) => /^ {2}total .* \d\/4 blobs$/.test(l))).toBe(true);
+    const screen = final.split('\n').filter((l) => l.trim() !== '');
+    expect(screen).toEqual([expect.stringMatching(/^local:\/\/\.\/store: sound; checked 1 tag, 1 manifest, 4 blobs \(401\.0 MiB\)$/), 'EXIT=0']);
+  });
+
   it('draws nothing with --quiet or -o json', async () => {
     const quiet = await runInPane('quiet', 100, `'${process.execPath}' '${CLI}' push oci:./big:v1 local://./store2/app:v1 --quiet`);
     expect(quiet.frames).toEqual([]);

@@ -132,6 +132,7 @@ describe('--store-option', () => {
       'delete',
       'clean',
       'stats',
+      'verify',
     ]);
   });
 });
@@ -139,7 +140,7 @@ describe('--store-option', () => {
 describe('progress frames', () => {
   it('fit the width, and the numbers add up', () => {
     const state = new TransferState(0);
-    state.start({ digest: 'sha256:00', blobs: 3, totalBytes: 3000, platforms: [] });
+    state.start({ blobs: 3, totalBytes: 3000, platforms: [] });
     state.blob(`sha256:${'a'.repeat(64)}`, 1000, true, 100);
     state.progress({ digest: `sha256:${'b'.repeat(64)}`, bytes: 500, size: 1000 }, 500);
     state.progress({ digest: `sha256:${'b'.repeat(64)}`, bytes: 1000, size: 1000 }, 1500);

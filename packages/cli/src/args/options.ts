@@ -12,7 +12,9 @@ export type OptionName =
   | 'concurrency'
   | 'force'
   | 'confirm'
-  | 'grace';
+  | 'grace'
+  | 'repair'
+  | 'verify-existing';
 
 export interface OptionSpec {
   readonly type: 'string' | 'boolean';
@@ -53,6 +55,11 @@ export const OPTIONS: Readonly<Record<OptionName, OptionSpec>> = {
   force: { type: 'boolean', help: "overwrite a tag even if the bucket's s3lo.yaml marks the image immutable" },
   confirm: { type: 'boolean', help: 'really delete (without it, clean only reports what it would delete)' },
   grace: { type: 'string', value: 'duration', help: 'keep unreferenced blobs younger than this (default 1h; 0s keeps none)' },
+  repair: { type: 'boolean', help: 'delete the corrupt blobs found, so the next push uploads them again' },
+  'verify-existing': {
+    type: 'boolean',
+    help: 'with a bucket destination: re-hash the blobs it already has instead of trusting their size, and rewrite corrupt ones',
+  },
 };
 
 /** Flags every command takes. */

@@ -101,6 +101,15 @@ export function readBucketLocation(text: string): ref.BucketLocation {
   }
 }
 
+/** What verify takes: a bucket (`s3://bucket`), a name filter (`s3://bucket/team/`) or an image (`s3://bucket/app:v1`, `@sha256:...`). */
+export function readBucketScope(text: string): ref.BucketLocation | ref.BucketImageReference {
+  try {
+    return ref.parseBucketScope(text);
+  } catch (error) {
+    throw asUsageError(error, `bad bucket or image ${JSON.stringify(text)}`);
+  }
+}
+
 /**
  * Where the CLI writes or deletes, it wants the tag spelled out: the
  * library's `latest` default is fine for reading, but silently replacing

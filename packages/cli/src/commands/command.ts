@@ -1,8 +1,9 @@
 import type { PluginRegistry } from '@s3lo/core';
 import type { BackendOptions } from '@s3lo/core/storage';
 import type { OptionName, OutputFormat } from '../args/options.js';
+import type { ExitCode } from '../errors/exit-codes.js';
 import type { PluginInfo } from '../plugins/plugin-host.js';
-import type { ProgressReporter } from '../progress/progress-reporter.js';
+import type { ProgressReporter, ProgressWords } from '../progress/progress-reporter.js';
 
 /** The command line of one command, split but not yet validated. */
 export interface CommandInput {
@@ -31,8 +32,8 @@ export interface RunContext {
   readonly output: OutputFormat;
   readonly quiet: boolean;
   readonly verbose: boolean;
-  /** A progress display for a transfer: live bars on a terminal, nothing otherwise. */
-  progress(): ProgressReporter;
+  /** A progress display for a transfer or a verify: live bars on a terminal, nothing otherwise (`words` for the line per blob of `--verbose`). */
+  progress(words?: ProgressWords): ProgressReporter;
   /** Notes for people on stderr (dropped with `--quiet`). */
   note(line: string): void;
   /** The plugins this run knows (built in, S3LO_PLUGINS, found by convention). */
@@ -81,6 +82,12 @@ export interface CommandDefinition<Plan = unknown, Result = unknown> {
   run(plan: Plan, context: RunContext): Promise<Result>;
   /** The result for people (stdout), ending with a newline, or '' for nothing. */
   text(result: Result, context: RunContext): string;
+  /**
+   * The exit code of a run that completed, after its result is printed:
+   * 0 unless the command says otherwise (`verify`: 1 when it found
+   * something broken).
+   */
+  exitCode?(result: Result): ExitCode;
 }
 
 /** Erases a definition's types so definitions of different plans fit one table. */

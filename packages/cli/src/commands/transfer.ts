@@ -2,6 +2,7 @@ import { image, type ref } from '@s3lo/core';
 import type { CopyResult } from '@s3lo/core/image';
 import { STORE_OPTIONS } from '../args/options.js';
 import { readConcurrency, readImageLocation, readBucketImage, readPlatforms, requireExplicitTag } from '../args/values.js';
+import { UsageError } from '../errors/usage-error.js';
 import { formatDuration } from '../args/duration.js';
 import { shortDigest } from '../output/digests.js';
 import { count, formatBytes } from '../output/sizes.js';
@@ -16,6 +17,7 @@ interface TransferPlan {
   readonly platforms: string[] | undefined;
   readonly concurrency: number | undefined;
   readonly force: boolean;
+  readonly verifyExisting: boolean;
 }
 
 /** A transfer's result as printed: the library's, unchanged (timing is for people only). */
@@ -32,12 +34,17 @@ function prepare(verb: Verb, input: CommandInput): TransferPlan {
   const destination =
     verb === 'push' ? readBucketImage(destinationText, 'destination') : readImageLocation(destinationText, 'destination', verb === 'pull' ? { bareNameIs: 'docker-daemon' } : {});
   if (destination.kind === 'bucket-image') requireExplicitTag(destination, destinationText, verb, false);
+  const verifyExisting = input.values['verify-existing'] === true;
+  if (verifyExisting && destination.kind !== 'bucket-image') {
+    throw new UsageError(`--verify-existing re-hashes blobs a bucket already has; ${destinationText} is not a bucket`, { hint: 'leave it out, or copy into a bucket image (<scheme>://<bucket>/<image>:<tag>)' });
+  }
   return {
     source,
     destination,
     platforms: readPlatforms(input.values),
     concurrency: readConcurrency(input.values),
     force: input.values.force === true,
+    verifyExisting,
   };
 }
 
@@ -45,6 +52,7 @@ async function run(plan: TransferPlan, context: RunContext): Promise<TransferRes
   const started = performance.now();
   const { signal, registry, backendOptions } = context;
   const progress = context.progress();
+  const corrupt: string[] = [];
   try {
     const result = await image.copy(plan.source, plan.destination, {
       signal,
@@ -56,10 +64,13 @@ async function run(plan: TransferPlan, context: RunContext): Promise<TransferRes
       onStart: (start) => progress.start(start),
       onProgress: (p) => progress.progress(p),
       onBlob: (digest, size, skipped) => progress.blob(digest, size, skipped),
+      ...(plan.verifyExisting ? { verifyExisting: true, onCorruptExisting: (digest: string) => void corrupt.push(digest) } : {}),
     });
     return Object.defineProperty({ ...result }, elapsed, { value: performance.now() - started, enumerable: false });
   } finally {
     progress.finish();
+    // After the bars are gone, so the lines are not drawn over.
+    for (const digest of corrupt) context.note(`rewrote ${shortDigest(digest)}: the bucket held it corrupt`);
   }
 }
 
@@ -69,11 +80,12 @@ function text(verb: Verb, result: TransferResult): string {
   return (
     `${PAST[verb]} ${result.reference} (${shortDigest(result.digest)}): ` +
     `${count(result.blobsCopied, 'blob')} copied (${formatBytes(result.bytesCopied)}), ${result.blobsSkipped} skipped` +
+    `${result.blobsRepaired > 0 ? `, ${result.blobsRepaired} corrupt rewritten` : ''}` +
     `${platforms}${took === undefined ? '' : `, ${formatDuration(took)}`}\n`
   );
 }
 
-const TRANSFER_OPTIONS = ['platform', 'concurrency', ...STORE_OPTIONS] as const;
+const TRANSFER_OPTIONS = ['platform', 'concurrency', 'verify-existing', ...STORE_OPTIONS] as const;
 
 export const push = defineCommand<TransferPlan, TransferResult>({
   name: 'push',
@@ -83,7 +95,9 @@ export const push = defineCommand<TransferPlan, TransferResult>({
 
 <source> is an image of the local Docker Engine (name:tag or docker-daemon:name:tag, needs @s3lo/transport-docker), an OCI layout (oci:<dir>[:<tag>]), an archive (oci-archive:<file>[:<tag>], docker-archive:<file>[:<name:tag>]) or another bucket image. <destination> is a bucket image with an explicit tag: <scheme>://<bucket>/<image>:<tag>.
 
---force: when the bucket's s3lo.yaml (the Go s3lo's configuration) marks the image immutable, an existing tag is only overwritten with --force. Pushing the same image again is never refused.`,
+--force: when the bucket's s3lo.yaml (the Go s3lo's configuration) marks the image immutable, an existing tag is only overwritten with --force. Pushing the same image again is never refused.
+
+--verify-existing: re-hash every blob the bucket already has (a read of each) instead of trusting it because its size is right, and upload again the corrupt ones; the result counts them (blobsRepaired). See also s3lo verify.`,
   examples: ['s3lo push oci:./layout:v1 s3://my-bucket/team/app:v1', 's3lo push docker-archive:app.tar local://./store/app:v1 --platform linux/amd64'],
   positionals: ['source', 'destination'],
   options: [...TRANSFER_OPTIONS, 'force'],

@@ -1,5 +1,5 @@
-import type { BlobProgress, CopyStart } from '@s3lo/core/image';
-import type { ProgressReporter } from './progress-reporter.js';
+import type { BlobProgress } from '@s3lo/core/image';
+import type { ProgressReporter, ProgressStart, ProgressWords } from './progress-reporter.js';
 import { renderFrame } from './render-bars.js';
 import { TransferState } from './transfer-state.js';
 
@@ -32,7 +32,7 @@ export class TerminalProgress implements ProgressReporter {
     this.#state = new TransferState(now());
   }
 
-  start(start: CopyStart): void {
+  start(start: ProgressStart): void {
     this.#state.start(start);
     if (this.#finished || this.#timer !== undefined) return;
     this.#timer = setInterval(() => this.#draw(), REDRAW_MS);
@@ -70,16 +70,23 @@ export class TerminalProgress implements ProgressReporter {
  * CI logs, where redrawn bars would be garbage.
  */
 export class LineProgress implements ProgressReporter {
-  constructor(readonly write: (line: string) => void, readonly describe: (bytes: number) => string, readonly short: (digest: string) => string) {}
+  constructor(
+    readonly write: (line: string) => void,
+    readonly describe: (bytes: number) => string,
+    readonly short: (digest: string) => string,
+    readonly words: ProgressWords = { moved: 'copied', skipped: 'exists' },
+  ) {}
 
-  start(start: CopyStart): void {
-    this.write(`${start.blobs} blobs, ${this.describe(start.totalBytes)}${start.platforms.length > 0 ? `, ${start.platforms.join(', ')}` : ''}`);
+  start(start: ProgressStart): void {
+    const platforms = start.platforms ?? [];
+    this.write(`${start.blobs} blobs, ${this.describe(start.totalBytes)}${platforms.length > 0 ? `, ${platforms.join(', ')}` : ''}`);
   }
 
   progress(): void {}
 
   blob(digest: string, size: number, skipped: boolean): void {
-    this.write(`${skipped ? 'exists ' : 'copied '} ${this.short(digest)}  ${this.describe(size)}`);
+    const width = Math.max(this.words.moved.length, this.words.skipped.length) + 1;
+    this.write(`${(skipped ? this.words.skipped : this.words.moved).padEnd(width)} ${this.short(digest)}  ${this.describe(size)}`);
   }
 
   finish(): void {}

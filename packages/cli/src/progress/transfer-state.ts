@@ -1,4 +1,5 @@
-import type { BlobProgress, CopyStart } from '@s3lo/core/image';
+import type { BlobProgress } from '@s3lo/core/image';
+import type { ProgressStart } from './progress-reporter.js';
 
 /** One blob being moved. */
 export interface ActiveBlob {
@@ -28,7 +29,7 @@ export class TransferState {
 
   constructor(readonly startedAt: number) {}
 
-  start(start: CopyStart): void {
+  start(start: ProgressStart): void {
     this.totalBytes = start.totalBytes;
     this.totalBlobs = start.blobs;
   }

@@ -119,3 +119,31 @@ export function createDigester(): Digester {
   };
   return stream;
 }
+
+/** What {@link digestOfStream} found: the digest and length of a stream's bytes. */
+export interface StreamDigest {
+  readonly digest: Digest;
+  readonly size: number;
+}
+
+/**
+ * Reads a stream to its end and returns the sha256 digest and length of its
+ * bytes, holding one chunk at a time. For checking what a store holds
+ * without trusting it: a mismatch is no error here, the caller compares.
+ *
+ * @example
+ * ```ts
+ * const { digest, size } = await digestOfStream(await backend.get(key, { signal }));
+ * if (digest !== expected) console.error(`${key} is corrupt (${size} bytes)`);
+ * ```
+ */
+export async function digestOfStream(stream: AsyncIterable<Uint8Array>, onProgress?: (bytesSoFar: number) => void): Promise<StreamDigest> {
+  const hash = createHash('sha256');
+  let size = 0;
+  for await (const chunk of stream) {
+    hash.update(chunk);
+    size += chunk.length;
+    onProgress?.(size);
+  }
+  return { digest: `sha256:${hash.digest('hex')}`, size };
+}

@@ -7,4 +7,4 @@ export {
   digestHex,
   sha256Digest,
 } from './digest.js';
-export { createDigestVerifier, createDigester, type ExpectedContent, type Digester } from './digest-streams.js';
+export { createDigestVerifier, createDigester, digestOfStream, type ExpectedContent, type Digester, type StreamDigest } from './digest-streams.js';

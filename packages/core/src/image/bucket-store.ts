@@ -1,7 +1,7 @@
 import { pipeline } from 'node:stream';
 import type { Readable } from 'node:stream';
 import { parseDigest, sha256Digest, type Digest } from '../digest/digest.js';
-import { createDigestVerifier } from '../digest/digest-streams.js';
+import { createDigestVerifier, digestOfStream, type StreamDigest } from '../digest/digest-streams.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import { S3loError } from '../errors/s3lo-error.js';
 import { throwIfAborted } from '../errors/abort.js';
@@ -84,6 +84,23 @@ export class BucketStore {
   async openBlob(digest: string, size: number | undefined, options: BlobTransferOptions = {}): Promise<Readable> {
     const source = await this.backend.get(blobKey(digest), { signal: options.signal });
     return verify(source, digest, size, options.onProgress);
+  }
+
+  /**
+   * What the stored bytes of a blob hash to, and how many there are, read
+   * as a stream (never held in memory); undefined when the blob is absent.
+   * Unlike {@link openBlob} a mismatch is no error: `verify` and a push's
+   * `verifyExisting` want to know what is there.
+   */
+  async hashBlob(digest: string, options: BlobTransferOptions = {}): Promise<StreamDigest | undefined> {
+    let stream: Readable;
+    try {
+      stream = await this.backend.get(blobKey(digest), { signal: options.signal });
+    } catch (error) {
+      if (S3loError.isInstance(error, ErrorCode.NOT_FOUND)) return undefined;
+      throw error;
+    }
+    return digestOfStream(stream, options.onProgress);
   }
 
   /** A small blob (a child manifest, a config) read whole, verified, capped at `maxBytes`. */

@@ -54,8 +54,10 @@ export interface SinkOutcome {
 }
 
 /**
- * Where an image is written. The copy calls, in this order: `checkCommit`, `begin`, then
- * for each blob `hasBlob` and (when absent) `copyBlobFrom` or `writeBlob`,
+ * Where an image is written. The copy calls, in this order: `checkCommit`,
+ * `begin`, then for each blob `hasBlob` (and with `verifyExisting`,
+ * `checkBlob` when present) and (when absent or corrupt) `copyBlobFrom` or
+ * `writeBlob`,
  * then `writeChildManifest` for each child of an index, then `commit` for
  * the top-level manifest, and `close` in every case.
  *
@@ -94,6 +96,14 @@ export interface ImageSink {
    * blob's age so a garbage collection's grace period covers it.
    */
   hasBlob(descriptor: Descriptor, options?: CallOptions): Promise<boolean>;
+  /**
+   * Re-reads a blob the sink holds and tells whether its bytes hash to the
+   * descriptor's digest and number its size (`sound`), do not (`corrupt`),
+   * or are not there (`absent`). Read as a stream, never held in memory.
+   * Used by the copy's `verifyExisting` instead of trusting `hasBlob`; a
+   * sink without it cannot be given that option.
+   */
+  checkBlob?(descriptor: Descriptor, options?: TransferOptions): Promise<'sound' | 'corrupt' | 'absent'>;
   /**
    * Copies a blob without streaming it through this process, when source
    * and sink allow it (server-side copy inside one store). False: not

@@ -24,6 +24,7 @@ import { RegistryReference } from './registry-reference.js';
 
 export { BucketImageReference, type BucketImageParts } from './bucket-image-reference.js';
 export { BucketLocation } from './bucket-location.js';
+export { parseBucketScope } from './bucket-scope.js';
 export { RegistryReference, DOCKER_HUB, DOCKER_HUB_API_HOST } from './registry-reference.js';
 export {
   LayoutReference,

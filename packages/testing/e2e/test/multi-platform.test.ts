@@ -41,6 +41,7 @@ describe('multi-platform images', () => {
       mediaType: OCI_INDEX,
       blobsCopied: blobs.length,
       blobsSkipped: 0,
+      blobsRepaired: 0,
       bytesCopied: totalSize(blobs),
       // The attestation is copied, never reported as a platform.
       platforms: ['linux/amd64', 'linux/arm64'],
@@ -75,6 +76,7 @@ describe('multi-platform images', () => {
       mediaType: OCI_MANIFEST,
       blobsCopied: blobs.length,
       blobsSkipped: 0,
+      blobsRepaired: 0,
       bytesCopied: totalSize(blobs),
       platforms: ['linux/arm64'],
     });

@@ -51,6 +51,7 @@ describe('round trips keep the manifest bytes and every blob byte-identical', ()
       mediaType: OCI_MANIFEST,
       blobsCopied: blobs.length,
       blobsSkipped: 0,
+      blobsRepaired: 0,
       bytesCopied: totalSize(blobs),
       platforms: ['linux/amd64'],
     });
@@ -71,6 +72,7 @@ describe('round trips keep the manifest bytes and every blob byte-identical', ()
       mediaType: OCI_MANIFEST,
       blobsCopied: blobs.length,
       blobsSkipped: 0,
+      blobsRepaired: 0,
       bytesCopied: totalSize(blobs),
       platforms: ['linux/amd64'],
     });
@@ -130,6 +132,7 @@ describe('round trips keep the manifest bytes and every blob byte-identical', ()
       mediaType: OCI_MANIFEST,
       blobsCopied: blobs.length,
       blobsSkipped: 0,
+      blobsRepaired: 0,
       bytesCopied: totalSize(blobs),
       platforms: ['linux/amd64'],
     });
@@ -145,6 +148,7 @@ describe('round trips keep the manifest bytes and every blob byte-identical', ()
       mediaType: OCI_MANIFEST,
       blobsCopied: 0,
       blobsSkipped: blobs.length,
+      blobsRepaired: 0,
       bytesCopied: 0,
       platforms: ['linux/amd64'],
     });

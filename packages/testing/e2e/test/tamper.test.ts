@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { open, readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { S3loError } from '@s3lo/core';
 import { copy, pull, push } from '@s3lo/core/image';
@@ -8,23 +8,10 @@ import { blobKeyOf, bucketRef, listFiles, makeRegistry, tagKeyOf, tempFiles } fr
 import { blobPath, hashFile, layoutEntries, layoutTagEntry, parseDoc, sha256Digest, skopeo, skopeoRaw, type Desc } from './fixtures/layout.js';
 import { buildSingleImage, type OciImage } from './fixtures/single-image.js';
 import { makeTempDir, removeDir, testDir } from './fixtures/temp.js';
+import { tamper } from './fixtures/tamper.js';
 import { assertToolsInstalled } from './fixtures/tools.js';
 
 const registry = makeRegistry();
-
-/** Overwrites bytes in the middle of a file, keeping its size. */
-async function tamper(path: string): Promise<void> {
-  const handle = await open(path, 'r+');
-  try {
-    const { size } = await handle.stat();
-    const at = Math.floor(size / 2);
-    const original = Buffer.alloc(16);
-    await handle.read(original, 0, 16, at);
-    await handle.write(Buffer.from(original.map((b) => b ^ 0xff)), 0, 16, at);
-  } finally {
-    await handle.close();
-  }
-}
 
 /** Nothing stored under `digest` unless it really has that digest. */
 async function noCorruptBlob(path: string, digest: string): Promise<void> {

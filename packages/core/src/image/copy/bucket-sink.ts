@@ -53,6 +53,13 @@ export class BucketImageSink implements ImageSink {
     return info !== undefined && info.size === descriptor.size;
   }
 
+  /** Hashes the stored blob (streamed); see {@link ImageSink.checkBlob}. */
+  async checkBlob(descriptor: Descriptor, options: TransferOptions = {}): Promise<'sound' | 'corrupt' | 'absent'> {
+    const stored = await this.store.hashBlob(descriptor.digest, options);
+    if (stored === undefined) return 'absent';
+    return stored.digest === descriptor.digest && stored.size === descriptor.size ? 'sound' : 'corrupt';
+  }
+
   async writeBlob(descriptor: Descriptor, content: Readable, options: TransferOptions = {}): Promise<void> {
     await this.store.putBlob(descriptor.digest, descriptor.size, content, options);
   }

@@ -1,8 +1,9 @@
-import { pipeline } from 'node:stream';
-import type { Readable } from 'node:stream';
+import { Readable, pipeline } from 'node:stream';
 import type { Digest } from '../../digest/digest.js';
 import { createDigestVerifier } from '../../digest/digest-streams.js';
 import { throwIfAborted } from '../../errors/abort.js';
+import { ErrorCode } from '../../errors/error-codes.js';
+import { S3loError } from '../../errors/s3lo-error.js';
 import { MAX_CONFIG_BYTES, formatPlatform, parseImageConfig } from '../../oci/index.js';
 import type { Descriptor, Platform } from '../../oci/types.js';
 import { readAllCapped } from '../../storage/body.js';
@@ -46,8 +47,21 @@ export interface CopyImageOptions extends CallOptions {
   readonly onStart?: (start: CopyStart) => void;
   /** Called once per blob when it is done: copied (`skipped` false) or already there. */
   readonly onBlob?: (digest: Digest, size: number, skipped: boolean) => void;
-  /** Called as a blob's bytes move. */
+  /** Called as a blob's bytes move (with `verifyExisting`, also as an existing blob is re-hashed). */
   readonly onProgress?: (progress: BlobProgress) => void;
+  /**
+   * Re-hash (streamed) every blob the destination already has, instead of
+   * trusting it because it is there with the right size. A corrupt one is
+   * written again from the source (overwritten with verified bytes),
+   * counted in `blobsRepaired` and reported through `onCorruptExisting`;
+   * child manifests of an index are checked the same way. It costs a read
+   * of every blob the destination has. Needs a sink that can check what it
+   * holds (a bucket): INVALID_ARGUMENT otherwise, before anything is written.
+   * @default false
+   */
+  readonly verifyExisting?: boolean;
+  /** With `verifyExisting`: a blob (or child manifest) the destination had is corrupt and is about to be written again. */
+  readonly onCorruptExisting?: (digest: Digest, size: number) => void;
 }
 
 /** The outcome of a copy. */
@@ -59,6 +73,12 @@ export interface CopyImageResult {
   readonly blobsSkipped: number;
   /** Bytes of blobs actually moved (skipped blobs not counted). */
   readonly bytesCopied: number;
+  /**
+   * Blobs and child manifests the destination already had whose bytes were
+   * corrupt, written again (only with `verifyExisting`; otherwise 0).
+   * Configs and layers among them count in `blobsCopied` too.
+   */
+  readonly blobsRepaired: number;
   /** Platforms copied, `os/arch[/variant]`. */
   readonly platforms: readonly string[];
 }
@@ -74,6 +94,7 @@ export async function copyImage(source: ImageSource, sink: ImageSink, options: C
   let committed = false;
   try {
     const { signal } = options;
+    const check = existingBlobCheck(sink, options);
     const plan = await planCopy(source, options.platforms, { signal });
     const platforms = plan.singleConfig ? await platformOfConfig(source, plan.singleConfig, signal) : plan.platforms;
     await sink.checkCommit?.(plan.top, { signal });
@@ -87,14 +108,29 @@ export async function copyImage(source: ImageSource, sink: ImageSink, options: C
 
     let blobsCopied = 0;
     let blobsSkipped = 0;
+    let blobsRepaired = 0;
     let bytesCopied = 0;
+    /**
+     * What the sink holds under `blob`: trusted when present with the right
+     * size, or with `verifyExisting` re-hashed (a corrupt one, whatever its
+     * size, is counted and reported).
+     */
+    const existing = async (blob: Descriptor, progress: boolean): Promise<'sound' | 'corrupt' | 'absent'> => {
+      if (check === undefined) return (await sink.hasBlob(blob, { signal })) ? 'sound' : 'absent';
+      const found = await check(blob, { signal, onProgress: progress ? progressOf(blob, options) : undefined });
+      if (found === 'corrupt') {
+        blobsRepaired++;
+        options.onCorruptExisting?.(blob.digest, blob.size);
+      }
+      return found;
+    };
     const limit = Math.min(options.concurrency ?? DEFAULT_COPY_CONCURRENCY, sink.maxConcurrentWrites ?? Infinity);
     await mapConcurrent(
       largestFirst(plan.blobs),
       limit,
       signal,
       async (blob) => {
-        if (await sink.hasBlob(blob, { signal })) {
+        if ((await existing(blob, true)) === 'sound') {
           blobsSkipped++;
           options.onBlob?.(blob.digest, blob.size, true);
           return;
@@ -108,6 +144,10 @@ export async function copyImage(source: ImageSource, sink: ImageSink, options: C
 
     for (const child of plan.children) {
       throwIfAborted(signal);
+      // writeChildManifest skips a child that is present: overwrite a corrupt one first (its bytes were verified by the plan).
+      if (check !== undefined && (await existing(child.descriptor, false)) === 'corrupt') {
+        await sink.writeBlob(child.descriptor, Readable.from([child.bytes]), { signal });
+      }
       await sink.writeChildManifest(child.descriptor, child.bytes, { signal });
     }
     throwIfAborted(signal);
@@ -123,15 +163,33 @@ export async function copyImage(source: ImageSource, sink: ImageSink, options: C
     throwIfAborted(signal);
     await sink.commit(plan.top, { signal });
     committed = true;
-    return { digest: plan.top.digest, mediaType: plan.top.mediaType, blobsCopied, blobsSkipped, bytesCopied, platforms };
+    return { digest: plan.top.digest, mediaType: plan.top.mediaType, blobsCopied, blobsSkipped, blobsRepaired, bytesCopied, platforms };
   } finally {
     await closeBoth(source, sink, committed);
   }
 }
 
+/**
+ * The sink's `checkBlob` when `verifyExisting` asks for it; INVALID_ARGUMENT
+ * (before anything is written) when the sink cannot check what it holds.
+ */
+function existingBlobCheck(sink: ImageSink, options: CopyImageOptions): ImageSink['checkBlob'] {
+  if (options.verifyExisting !== true) return undefined;
+  if (sink.checkBlob === undefined) {
+    throw new S3loError(ErrorCode.INVALID_ARGUMENT, `verifyExisting needs a destination that can re-hash the blobs it holds (a bucket); ${sink.description} cannot`, {
+      hint: 'leave verifyExisting out for this destination',
+    });
+  }
+  return sink.checkBlob.bind(sink);
+}
+
+function progressOf(blob: Descriptor, options: CopyImageOptions): ((bytes: number) => void) | undefined {
+  return options.onProgress && ((bytes: number) => options.onProgress?.({ digest: blob.digest, bytes, size: blob.size }));
+}
+
 async function streamBlob(source: ImageSource, sink: ImageSink, blob: Descriptor, options: CopyImageOptions): Promise<void> {
   const { signal } = options;
-  const onProgress = options.onProgress && ((bytes: number) => options.onProgress?.({ digest: blob.digest, bytes, size: blob.size }));
+  const onProgress = progressOf(blob, options);
   const content = await source.openBlob(blob, { signal });
   if (sink.verifiesBlobs) {
     try {

@@ -52,10 +52,18 @@ export async function copy(source: string | ImageLocation, destination: string |
 /**
  * Pushes an image into a bucket: {@link copy} with a bucket destination.
  * A bare `name:tag` source means the local Docker engine (as with `docker push`).
+ * A blob the bucket already has with the right size is skipped; with
+ * `verifyExisting` it is re-hashed first and written again if corrupt
+ * (`result.blobsRepaired`).
  *
  * @example
  * ```ts
  * const result = await image.push('oci-archive:./app.tar', 's3://my-bucket/app:v1', { platform: 'linux/amd64' });
+ * const healed = await image.push('oci-archive:./app.tar', 's3://my-bucket/app:v1', {
+ *   verifyExisting: true,
+ *   onCorruptExisting: (digest) => console.error(`rewriting corrupt ${digest}`),
+ * });
+ * console.log(healed.blobsRepaired);
  * ```
  */
 export async function push(source: string | ImageLocation, destination: string | BucketImageReference, options: CopyOptions = {}): Promise<CopyResult> {

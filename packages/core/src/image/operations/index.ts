@@ -1,6 +1,6 @@
 /**
  * Bucket-side image operations: {@link list}, {@link inspect},
- * {@link deleteImage}, {@link gc} and {@link stats}, plus the push leases
+ * {@link deleteImage}, {@link gc}, {@link stats} and {@link verify}, plus the push leases
  * that keep GC safe while pushes run.
  * @module
  */
@@ -19,3 +19,22 @@ export {
   type ReadLeasesOptions,
   type LeasedDigests,
 } from '../leases.js';
+export {
+  verify,
+  DEFAULT_VERIFY_CONCURRENCY,
+  type VerifyOptions,
+  type VerifyTarget,
+  type VerifyStart,
+  type VerifiedBlob,
+} from './verify.js';
+export type {
+  VerifyResult,
+  VerifyScope,
+  VerifyRepair,
+  RepairSkipReason,
+  DanglingTag,
+  BrokenTag,
+  CorruptBlob,
+  MissingBlob,
+  UnreadableManifest,
+} from './verify-result.js';

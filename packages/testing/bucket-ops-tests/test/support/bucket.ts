@@ -2,14 +2,14 @@
 // @s3lo/backend-local, populated through the public BucketStore API
 // (blobs first, then the tag) with small generated images.
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, rm, utimes } from 'node:fs/promises';
+import { mkdtemp, open, readdir, rm, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import localBackend from '@s3lo/backend-local';
 import { PluginRegistry, type Digest } from '@s3lo/core';
 import { openBucket, type BucketStore } from '@s3lo/core/image';
 import { BucketLocation } from '@s3lo/core/ref';
-import type { ListOptions } from '@s3lo/core/storage';
+import type { ListOptions, StorageBackend } from '@s3lo/core/storage';
 
 export interface Blob {
   readonly digest: Digest;
@@ -62,6 +62,8 @@ export interface TestBucket {
   keys(): Promise<string[]>;
   /** Sets the mtime of the objects under a key prefix (GC's grace period reads it). */
   age(keyPrefix: string, ageMs: number): Promise<void>;
+  /** Corrupts a stored blob in place: flips bytes in its middle, keeping its size (what a push trusts). */
+  tamper(digest: Digest): Promise<void>;
   cleanup(): Promise<void>;
 }
 
@@ -140,6 +142,18 @@ export async function createBucket(): Promise<TestBucket> {
         if (key.startsWith(keyPrefix)) await utimes(join(dir, ...key.split('/')), when, when);
       }
     },
+    async tamper(digest) {
+      const handle = await open(join(dir, ...blobKey(digest).split('/')), 'r+');
+      try {
+        const { size } = await handle.stat();
+        const at = Math.floor(size / 2);
+        const bytes = Buffer.alloc(Math.min(16, size - at));
+        await handle.read(bytes, 0, bytes.length, at);
+        await handle.write(Buffer.from(bytes.map((b) => b ^ 0xff)), 0, bytes.length, at);
+      } finally {
+        await handle.close();
+      }
+    },
     async cleanup() {
       await store.close();
       await rm(scratch, { recursive: true, force: true });
@@ -158,21 +172,43 @@ export function blobKey(digest: Digest): string {
  * GC run (the hook runs, then the real listing).
  */
 export function registryWithListHook(before: (options: ListOptions) => Promise<void>): PluginRegistry {
+  return registryWithHooks({ list: (options) => before(options as ListOptions) });
+}
+
+/** Hooks run before the real backend method, with its arguments. */
+export type BackendHooks = Partial<Record<'get' | 'list' | 'deleteMany' | 'put', (...args: unknown[]) => Promise<void>>>;
+
+/**
+ * A registry whose `local` backend is the real one with hooks run before
+ * some of its methods: how a test stages another writer acting at an exact
+ * point of an operation (the hook runs, then the real call).
+ */
+export function registryWithHooks(hooks: BackendHooks): PluginRegistry {
+  return registryAround((backend) => {
+    const wrapped: Partial<Record<keyof BackendHooks, unknown>> = {};
+    for (const [name, hook] of Object.entries(hooks) as [keyof BackendHooks, (...args: unknown[]) => Promise<void>][]) {
+      const real = (backend[name] as (...a: unknown[]) => Promise<unknown>).bind(backend);
+      wrapped[name] = async (...args: unknown[]) => {
+        await hook(...args);
+        return real(...args);
+      };
+    }
+    return wrapped as Partial<StorageBackend>;
+  });
+}
+
+/** A registry whose `local` backend is the real one with some methods replaced by `decorate(real)`. */
+export function registryAround(decorate: (backend: StorageBackend) => Partial<StorageBackend>): PluginRegistry {
   const registry = new PluginRegistry();
   registry.registerBackend({
     ...localBackend,
     async create(bucket, options) {
       const backend = await localBackend.create(bucket, options);
+      const replaced = decorate(backend);
       return new Proxy(backend, {
         get(target, property) {
-          if (property === 'list') {
-            return async (options: ListOptions) => {
-              await before(options);
-              return target.list(options);
-            };
-          }
-          const value: unknown = Reflect.get(target, property, target);
-          return typeof value === 'function' ? value.bind(target) : value;
+          const value: unknown = Reflect.get(replaced, property) ?? Reflect.get(target, property, target);
+          return typeof value === 'function' && !(property in replaced) ? value.bind(target) : value;
         },
       });
     },

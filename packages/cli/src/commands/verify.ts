@@ -1,0 +1,111 @@
+import { image, type ref } from '@s3lo/core';
+import type { VerifyResult } from '@s3lo/core/image';
+import { STORE_OPTIONS } from '../args/options.js';
+import { readBucketScope, readConcurrency } from '../args/values.js';
+import { ExitCode } from '../errors/exit-codes.js';
+import { shortDigest } from '../output/digests.js';
+import { count, formatBytes } from '../output/sizes.js';
+import { keyValues, table } from '../output/table.js';
+import { defineCommand, type RunContext } from './command.js';
+import { needsOf } from './needs.js';
+
+interface VerifyPlan {
+  readonly target: ref.BucketLocation | ref.BucketImageReference;
+  readonly repair: boolean;
+  readonly concurrency: number | undefined;
+}
+
+export const verify = defineCommand<VerifyPlan, VerifyResult>({
+  name: 'verify',
+  summary: 're-hash stored blobs and manifests; report (and --repair) corrupt or missing ones',
+  arguments: '<bucket>[/<image>[:<tag>]]',
+  description: `Reads back what a bucket stores and checks it: every blob is re-hashed (streamed, several at once) against the digest in its key and the sizes its descriptors state, every manifest is parsed, and every blob a tag reaches must be there. Reports the corrupt blobs, the missing ones, the manifests that cannot be read, and the tags each of them breaks (a tag with a missing blob is "dangling").
+
+A push skips a blob that is already in the bucket with the right size (--force too), and clean keeps it while a tag references it: a corrupt blob of the right size is found by verify, or by a pull that fails. Heal it with --repair (then push the named tags again), or with push --verify-existing.
+
+<bucket> alone (s3://my-bucket) checks every tag and every blob under blobs/sha256/, referenced or not; a name filter (s3://my-bucket/team/) the tags of those images and the blobs they reach; an image (s3://my-bucket/team/app:v1, or @sha256:<digest>) that tag or the tags holding that digest.
+
+--repair deletes every blob whose bytes do not hash to its key (each re-hashed right before its delete; never a sound blob), so that the next push of an image that needs it uploads it again. It prints the tags that stay broken until then. Pushes about to write a tag wait while it deletes, as they wait for clean, and upload again what it removed.
+
+Exit code: 0 when everything checked is sound; 1 when anything is corrupt, missing, dangling or unreadable (after --repair too: the tags stay broken until pushed again), or when verify itself failed.`,
+  examples: ['s3lo verify s3://my-bucket', 's3lo verify s3://my-bucket/team/app:v1 -o json', 's3lo verify local://./store --repair'],
+  positionals: ['bucket'],
+  options: ['repair', 'concurrency', ...STORE_OPTIONS],
+  optionHelp: { concurrency: 'blobs hashed at once (default 4)' },
+  prepare: ({ positionals, values }) => ({
+    target: readBucketScope(positionals[0] ?? ''),
+    repair: values.repair === true,
+    concurrency: readConcurrency(values),
+  }),
+  needs: (plan) => needsOf([plan.target]),
+  run,
+  text,
+  exitCode: (result) => (result.sound ? ExitCode.OK : ExitCode.FAILED),
+});
+
+async function run(plan: VerifyPlan, context: RunContext): Promise<VerifyResult> {
+  const { signal, registry, backendOptions } = context;
+  const progress = context.progress({ moved: 'hashed', skipped: 'skipped' });
+  try {
+    return await image.verify(plan.target, {
+      signal,
+      registry,
+      backendOptions,
+      repair: plan.repair,
+      ...(plan.concurrency === undefined ? {} : { concurrency: plan.concurrency }),
+      onStart: (start) => progress.start(start),
+      onProgress: (p) => progress.progress(p),
+      onBlob: (blob) => progress.blob(blob.digest, blob.size, false),
+    });
+  } finally {
+    progress.finish();
+  }
+}
+
+function text(result: VerifyResult, context: RunContext): string {
+  const { checked } = result;
+  const scanned = `${count(checked.tags, 'tag')}, ${count(checked.manifests, 'manifest')}, ${count(checked.blobs, 'blob')} (${formatBytes(checked.bytes)})`;
+  if (result.sound) return `${result.reference}: sound; checked ${scanned}\n`;
+
+  let out = keyValues([
+    ['Checked', scanned],
+    ['Broken tags', `${result.brokenTags.length} (${result.danglingTags.length} dangling)`],
+    ['Corrupt blobs', String(result.corruptBlobs.length)],
+    ['Missing blobs', String(result.missingBlobs.length)],
+    ['Unreadable', count(result.unreadableManifests.length, 'manifest')],
+  ]);
+  const rows: string[][] = [
+    ...result.corruptBlobs.map((b) => [b.problem === 'digest-mismatch' ? 'corrupt' : 'wrong size', shortDigest(b.digest), formatBytes(b.size), tagList(b.tags, 'unreferenced')]),
+    ...result.missingBlobs.map((b) => ['missing', shortDigest(b.digest), '-', tagList(b.tags, '-')]),
+    ...result.unreadableManifests.map((m) => ['unreadable', m.digest === undefined ? m.key : shortDigest(m.digest), m.code, tagList(m.tags, '-')]),
+  ];
+  out += `\n${table(['PROBLEM', 'OBJECT', 'SIZE/CODE', 'BREAKS'], rows)}`;
+  if (result.repair !== null) {
+    const { deleted, skipped, brokenUntilPush } = result.repair;
+    out += `\n${keyValues([
+      ['Deleted', deleted.length === 0 ? 'nothing' : `${count(deleted.length, 'corrupt blob')}: ${deleted.map(shortDigest).join(', ')}`],
+      ...skipped.map((s): [string, string] => ['Not deleted', `${shortDigest(s.digest)} (${skipReason(s.reason)}${s.message === undefined ? '' : `: ${s.message}`})`]),
+      ['Push again', brokenUntilPush.length === 0 ? '-' : brokenUntilPush.join(', ')],
+    ])}`;
+    if (brokenUntilPush.length > 0) context.note('hint: push those tags again to upload the deleted blobs (or they stay dangling)');
+  } else if (result.corruptBlobs.some((b) => b.problem === 'digest-mismatch')) {
+    context.note('hint: run again with --repair to delete the corrupt blobs, then push the broken tags again (or push them with --verify-existing)');
+  }
+  return out;
+}
+
+function tagList(tags: readonly string[], none: string): string {
+  if (tags.length === 0) return none;
+  return tags.length <= 3 ? tags.join(', ') : `${tags.slice(0, 3).join(', ')} and ${tags.length - 3} more`;
+}
+
+function skipReason(reason: string): string {
+  switch (reason) {
+    case 'rewritten':
+      return 'sound when re-hashed: rewritten meanwhile';
+    case 'gone':
+      return 'already gone';
+    default:
+      return 'the store refused the delete';
+  }
+}
