@@ -9,6 +9,7 @@ import { parseManifestDocument, MAX_MANIFEST_BYTES } from '../oci/index.js';
 import type { CallOptions, ObjectInfo, PutBody, StorageBackend } from '../storage/backend.js';
 import { bodyToStream, readAllCapped } from '../storage/body.js';
 import { listAll } from '../storage/list-all.js';
+import { isBucketNotFound } from '../storage/missing-bucket.js';
 import { blobKey, tagKey, tagPrefix } from './bucket-layout.js';
 
 /** Options of {@link BucketStore.putBlob} and {@link BucketStore.openBlob}. */
@@ -90,7 +91,8 @@ export class BucketStore {
     try {
       stream = await this.backend.get(tagKey(image, tag), options);
     } catch (error) {
-      if (S3loError.isInstance(error, ErrorCode.NOT_FOUND)) {
+      // A missing bucket says so itself: "image not found" would send the user looking for a tag.
+      if (S3loError.isInstance(error, ErrorCode.NOT_FOUND) && !isBucketNotFound(error)) {
         throw new S3loError(ErrorCode.NOT_FOUND, `image ${image}:${tag} not found in ${this.describe()}`, {
           cause: error,
           details: { image, tag },
