@@ -44,12 +44,20 @@ export async function writeAtomically(write: AtomicWrite): Promise<boolean> {
     throw toS3loError(error, { op: 'put', key, signal });
   }
   let placed = false;
+  // When the file write fails (a full disk), pipeline rejects with the
+  // AbortError of the body's iterator it then destroys, not with ENOSPC:
+  // keep the write's own error to report.
+  let writeFailure: unknown;
   try {
     const file = handle;
     await pipeline(
       bodyToStream(write.body),
       createByteCounter({ size: write.size, onProgress: write.onProgress, label: `the body of ${JSON.stringify(key)}` }),
-      (source: AsyncIterable<Buffer>) => writeAll(file, source),
+      (source: AsyncIterable<Buffer>) =>
+        writeAll(file, source).catch((error: unknown) => {
+          writeFailure = error;
+          throw error;
+        }),
       ...(signal === undefined ? [] : [{ signal }]),
     );
     if (write.fsync) await handle.sync();
@@ -63,7 +71,7 @@ export async function writeAtomically(write: AtomicWrite): Promise<boolean> {
     if (write.fsync) await syncDirectory(dir);
     return true;
   } catch (error) {
-    throw writeError(error, key, signal);
+    throw writeError(errnoCode(writeFailure) === undefined ? error : writeFailure, key, target, signal);
   } finally {
     await handle?.close().catch(() => undefined);
     // After a rename the temporary name is gone; after a link it is a second name to drop.
@@ -139,7 +147,7 @@ export async function syncDirectory(dir: string): Promise<void> {
   }
 }
 
-function writeError(error: unknown, key: string, signal: AbortSignal | undefined): S3loError {
+function writeError(error: unknown, key: string, path: string, signal: AbortSignal | undefined): S3loError {
   if (S3loError.isInstance(error)) return error;
   if (signal?.aborted) return abortError(signal);
   if (errnoCode(error) === undefined && !(error instanceof Error && error.name === 'AbortError')) {
@@ -147,5 +155,5 @@ function writeError(error: unknown, key: string, signal: AbortSignal | undefined
     const message = error instanceof Error ? error.message : String(error);
     return new S3loError(ErrorCode.BACKEND_ERROR, `the body of ${JSON.stringify(key)} failed: ${message}`, { cause: error, details: { key } });
   }
-  return toS3loError(error, { op: 'put', key, signal });
+  return toS3loError(error, { op: 'put', key, path, signal });
 }

@@ -1,5 +1,5 @@
 import { constants, type Stats } from 'node:fs';
-import { lstat, mkdir, open, realpath, unlink, type FileHandle } from 'node:fs/promises';
+import { lstat, open, realpath, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import {
@@ -8,6 +8,7 @@ import {
   STORAGE_CONTRACT_VERSION,
   abortError,
   assertValidPrefix,
+  createDirectories,
   deleteResult,
   mapConcurrent,
   throwIfAborted,
@@ -25,7 +26,7 @@ import {
 } from '@s3lo/core/storage';
 import { writeAtomically } from './atomic-write.js';
 import { enterOrCreate, pruneEmptyDirectories } from './directories.js';
-import { errnoCode, escapesRoot, keyConflict, notFound, toS3loError } from './fs-errors.js';
+import { errnoCode, escapesRoot, keyConflict, noBucketDirectory, notFound, toS3loError } from './fs-errors.js';
 import { decodeToken, encodeToken, startDirectory, walk, type WalkEntry } from './list.js';
 import { assertLocalKey, isInside, splitKey } from './paths.js';
 
@@ -62,6 +63,12 @@ const O_NOFOLLOW = constants.O_NOFOLLOW ?? 0;
  * directory: keys are validated, symbolic links that lead out are refused and
  * listings never follow links.
  *
+ * A bucket directory that does not exist is a missing bucket, as on S3:
+ * reads (`get`, `stat`, `list`) fail with NOT_FOUND and
+ * `details.missing === 'bucket'` (so a misspelt path is not read as an
+ * empty bucket); `deleteMany` finds nothing to delete; the first write
+ * creates it.
+ *
  * @example
  * ```ts
  * import { LocalBackend } from '@s3lo/backend-local';
@@ -86,8 +93,8 @@ export class LocalBackend implements StorageBackend {
 
   /**
    * @param directory The bucket directory, resolved against the working
-   *   directory. It need not exist: reads of a missing directory find
-   *   nothing, the first write creates it.
+   *   directory. It need not exist: the first write creates it (reads of a
+   *   missing directory fail with NOT_FOUND naming it).
    */
   constructor(directory: string, options: LocalBackendOptions = {}) {
     if (typeof directory !== 'string' || directory === '') {
@@ -176,7 +183,8 @@ export class LocalBackend implements StorageBackend {
     throwIfAborted(signal);
     try {
       const root = await this.#existingRoot();
-      const start = root === undefined ? undefined : await startDirectory(root, prefix);
+      if (root === undefined) throw noBucketDirectory(this.bucket);
+      const start = await startDirectory(root, prefix);
       if (start === undefined) return { objects: [], commonPrefixes: [] };
       const entries: WalkEntry[] = [];
       let more = false;
@@ -308,7 +316,8 @@ export class LocalBackend implements StorageBackend {
   /** The bucket directory's real path, creating the directory when it is missing. */
   async #createdRoot(): Promise<string> {
     try {
-      await mkdir(this.bucket, { recursive: true });
+      // Not mkdir's recursive mode: it reports a read-only or full disk as ENOENT.
+      await createDirectories(this.bucket);
     } catch (error) {
       if (errnoCode(error) !== 'EEXIST' && errnoCode(error) !== 'ENOTDIR') throw error;
       throw new S3loError(ErrorCode.BACKEND_ERROR, `the bucket ${this.bucket} is not a directory`, { cause: error, details: { bucket: this.bucket } });
@@ -335,7 +344,7 @@ export class LocalBackend implements StorageBackend {
     const { dirParts, name } = splitKey(key);
     try {
       const root = await this.#existingRoot();
-      if (root === undefined) throw notFound(key);
+      if (root === undefined) throw noBucketDirectory(this.bucket);
       if (dirParts.length === 0) return join(root, name);
       const dir = await realpath(join(root, ...dirParts));
       if (!isInside(root, dir)) throw escapesRoot(key);

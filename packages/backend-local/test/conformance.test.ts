@@ -14,8 +14,10 @@ describeBackendConformance({
   name: 'local',
   async create() {
     const scratch = await mkdtemp(join(tmpdir(), 's3lo-local-conformance-'));
-    // The bucket directory does not exist yet: the first write creates it.
+    // An empty bucket, as an S3 bucket is: a directory that does not exist is
+    // a missing bucket (local-specific tests cover the first write creating it).
     const bucket = join(scratch, 'bucket');
+    await mkdir(bucket);
     return {
       backend: new LocalBackend(bucket),
       async cleanup() {

@@ -47,14 +47,28 @@ async function* failingBody(): AsyncGenerator<Buffer> {
 const NOT_THERE = [ErrorCode.INVALID_KEY, ErrorCode.NOT_FOUND] as const;
 
 describe('the bucket directory', () => {
-  it('is not created by reads, and is created by the first write', async () => {
-    await expectS3loError(backend.stat('a'), 'NOT_FOUND', 'stat in a missing bucket');
-    await expectS3loError(backend.get('a'), 'NOT_FOUND', 'get in a missing bucket');
-    expect(await backend.list()).toEqual({ objects: [], commonPrefixes: [] });
+  it('is a missing bucket while it does not exist (reads say so and create nothing), and is created by the first write', async () => {
+    for (const [what, read] of [
+      ['stat', () => backend.stat('a')],
+      ['get', () => backend.get('a')],
+      ['list', () => backend.list()],
+      ['list under a prefix', () => backend.list({ prefix: 'manifests/' })],
+    ] as const) {
+      const error = await expectS3loError(read(), 'NOT_FOUND', `${what} in a missing bucket`);
+      expect(error.details['missing'], what).toBe('bucket');
+      expect(error.message, what).toBe(`the local bucket directory ${bucket} does not exist`);
+    }
     expect(await backend.deleteMany(['a'])).toEqual({ deleted: ['a'], failed: [] });
     expect(existsSync(bucket), 'bucket directory after reads').toBe(false);
     await backend.put('manifests/app/v1/manifest.json', Buffer.from('{}'));
     expect((await stat(bucket)).isDirectory(), 'bucket directory after a write').toBe(true);
+  });
+
+  it('an existing empty directory is an empty bucket', async () => {
+    await mkdir(bucket);
+    expect(await backend.list()).toEqual({ objects: [], commonPrefixes: [] });
+    const missingKey = await expectS3loError(backend.stat('a'), 'NOT_FOUND', 'stat of a missing key');
+    expect(missingKey.details['missing']).toBeUndefined();
   });
 
   it('is resolved to an absolute path', () => {

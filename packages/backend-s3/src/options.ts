@@ -281,7 +281,8 @@ export interface S3BackendOptions {
   readonly payloadSigning?: boolean;
   /**
    * How long to wait for a TCP connection before the attempt fails (and is
-   * retried), in ms.
+   * retried), in ms: at most 2^31-1 (about 24.8 days, the longest a Node
+   * timer holds; a longer one would fire at once).
    * @default 10_000
    * @example
    * ```ts
@@ -428,7 +429,7 @@ export function resolveSettings(options: S3BackendOptions, env: NodeJS.ProcessEn
     memoryBudget: positiveInteger(options.memoryBudget, 'memoryBudget', 64 * MiB),
     maxAttempts: positiveInteger(options.maxAttempts, 'maxAttempts', 5),
     payloadSigning: options.payloadSigning,
-    connectTimeoutMs: positiveInteger(options.connectTimeoutMs, 'connectTimeoutMs', 10_000),
+    connectTimeoutMs: timerMs(options.connectTimeoutMs, 'connectTimeoutMs', 10_000),
     clientSideListing: options.clientSideListing ?? false,
   };
 }
@@ -439,6 +440,18 @@ function positiveInteger(value: unknown, name: string, fallback: number): number
     throw new S3loError(ErrorCode.INVALID_ARGUMENT, `${name} must be a positive integer, got ${JSON.stringify(value)}`);
   }
   return value;
+}
+
+/** The longest delay a Node timer holds; a longer one fires after 1 ms (with a TimeoutOverflowWarning). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** A positive integer of ms that a timer is armed with, so at most {@link MAX_TIMER_MS}. */
+function timerMs(value: unknown, name: string, fallback: number): number {
+  const ms = positiveInteger(value, name, fallback);
+  if (ms > MAX_TIMER_MS) {
+    throw new S3loError(ErrorCode.INVALID_ARGUMENT, `${name} must be at most ${MAX_TIMER_MS} ms (about 24.8 days, the longest a timer holds), got ${ms}`);
+  }
+  return ms;
 }
 
 function positiveNumber(value: unknown, name: string, fallback: number): number {

@@ -223,6 +223,13 @@ describe('plugin', () => {
     await expect(plugin.create('bucket', { storageClass: 3 })).rejects.toMatchObject({ message: 's3 backend option storageClass must be a storage class name or a function, got 3' });
     // Numbers reach the backend, which checks their range.
     await expect(plugin.create('bucket', { endpoint: 'http://127.0.0.1:9', copyPartSize: 1024 })).rejects.toMatchObject({ message: /^copyPartSize must be from 5 MiB/ });
+    // A connect timeout is a timer: beyond 2^31-1 ms Node fires it after 1 ms, so every connection would time out at once.
+    await expect(plugin.create('bucket', { endpoint: 'http://127.0.0.1:9', connectTimeoutMs: 2 ** 31 })).rejects.toMatchObject({
+      code: ErrorCode.INVALID_ARGUMENT,
+      message: 'connectTimeoutMs must be at most 2147483647 ms (about 24.8 days, the longest a timer holds), got 2147483648',
+    });
+    const slow = await plugin.create('bucket', { endpoint: 'http://127.0.0.1:9', region: 'us-east-1', connectTimeoutMs: 2 ** 31 - 1 });
+    await slow.close?.();
     const backend = await plugin.create('bucket', { endpoint: 'http://127.0.0.1:9', region: 'us-east-1', partSize: 5 * MiB, copyThreshold: 8 * MiB, conditionalCreate: true });
     expect(backend.capabilities.conditionalCreate).toBe(true);
     await backend.close?.();

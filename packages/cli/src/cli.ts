@@ -1,6 +1,6 @@
 import { commandHelp, generalHelp, usageLine } from './args/help.js';
 import { parseCommandLine } from './args/parse.js';
-import { checkStoreOptionNames, checkStoreOptionValues, readStoreOptions, type StoreOptionValue } from './args/store-options.js';
+import { checkStoreFlags, checkStoreOptionNames, checkStoreOptionValues, readStoreOptions, type StoreOptionValue } from './args/store-options.js';
 import { readBackendOptions, readDuration } from './args/values.js';
 import { COMMANDS } from './commands/index.js';
 import { localBucketWarning } from './warnings/local-bucket.js';
@@ -16,6 +16,7 @@ import { formatBytes } from './output/sizes.js';
 import { PluginHost } from './plugins/plugin-host.js';
 import { silentProgress, type ProgressReporter, type ProgressWords } from './progress/progress-reporter.js';
 import { LineProgress, TerminalProgress } from './progress/terminal-progress.js';
+import { timeoutSignal } from './timeout-signal.js';
 
 export type { CliIo } from './commands/command.js';
 
@@ -81,7 +82,7 @@ export async function run(argv: readonly string[], options: RunOptions): Promise
     return fail(error);
   }
 
-  const timeout = timeoutMs === undefined ? undefined : AbortSignal.timeout(timeoutMs);
+  const timeout = timeoutMs === undefined ? undefined : timeoutSignal(timeoutMs);
   const signal = timeout === undefined ? interrupt : AbortSignal.any([interrupt, timeout]);
   const host = new PluginHost(io.cwd, io.env);
   const note = (line: string): void => {
@@ -124,6 +125,7 @@ export async function run(argv: readonly string[], options: RunOptions): Promise
         // Still before any store is used: an unknown option, or a value its
         // backend refuses, is a usage error (exit 2).
         checkStoreOptionNames(Object.keys(storeOptions), needs.schemes, host.registry);
+        await checkStoreFlags(values, needs.schemes, host.registry, () => host.all());
         if (Object.keys(storeOptions).length > 0) await checkStoreOptionValues(needs.buckets, host.registry, backendOptions);
         for (const { scheme, bucket, path, reference } of needs.buckets) {
           const warning = scheme === 'local' ? await localBucketWarning(reference, bucket, path, io.cwd) : undefined;

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli, runJson, tempDir } from './helpers/cli.js';
@@ -108,6 +108,8 @@ describe('list, inspect', () => {
   });
 
   it('an empty list is [] in JSON and nothing on stdout in text', async () => {
+    // An empty bucket: a directory that exists (one that does not is a missing bucket, see errors.test.ts).
+    await mkdir(join(work, 'empty'));
     expect(await json(['list', 'local://./empty'])).toEqual([]);
     const yaml = await run(['list', 'local://./empty', '-o', 'yaml']);
     expect(yaml.stdout).toBe('[]\n');
@@ -262,7 +264,6 @@ describe('version, completion, help', () => {
 describe('the local:// bucket trap', () => {
   it('warns when the first directory taken as the bucket holds other things and no bucket, and says how to write the deeper one', async () => {
     // ./srv holds something else; the user meant ./srv/s3lo/images as the bucket.
-    const { mkdir } = await import('node:fs/promises');
     await mkdir(join(work, 'srv', 'www'), { recursive: true });
     await writeFile(join(work, 'srv', 'notes.txt'), 'not a bucket\n');
     const trap = await run(['push', 'oci:./layout:v1', 'local://./srv/s3lo/images/app:v1']);
@@ -278,8 +279,11 @@ describe('the local:// bucket trap', () => {
     expect(existsSync(join(work, 'srv', 's3lo', 'images', 'manifests', 'app', 'v1', 'manifest.json'))).toBe(true);
     // Once ./srv holds a bucket (the first push made one), or with --quiet, nothing is said.
     expect((await run(['list', 'local://./srv/s3lo/'])).stderr).toBe('');
+    // ./other-dir holds other things and no bucket: it would warn, but --quiet.
+    await mkdir(join(work, 'other-dir', 'a'), { recursive: true });
+    await writeFile(join(work, 'other-dir', 'notes.txt'), 'not a bucket\n');
     const quiet = await run(['list', '-q', 'local://./other-dir/a/b/']);
-    expect(quiet.stderr).toBe('');
+    expect(quiet).toMatchObject({ code: 0, stderr: '' });
   });
 
   it('says nothing for a one-component image, a new directory, or a directory that is a bucket', async () => {

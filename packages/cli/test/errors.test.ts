@@ -1,12 +1,15 @@
+import { existsSync } from 'node:fs';
+import { lstat, mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runCli, tempDir } from './helpers/cli.js';
+import { runCli, runJson, tempDir } from './helpers/cli.js';
 import { filesUnder, makeImage } from './helpers/images.js';
 
 // Exit codes and messages for what users get wrong. A usage error (exit 2)
 // is found before any work: the bucket directory must not even be created.
 let work: string;
 const run = (args: string[]) => runCli(args, { cwd: work });
+const runJsonIn = (args: string[]) => runJson(args, { cwd: work });
 
 beforeAll(async () => {
   work = await tempDir();
@@ -76,6 +79,15 @@ describe('usage errors exit 2 before any work', () => {
     );
   });
 
+  it('--endpoint and --region where no backend of the command takes them (they were silently ignored)', async () => {
+    const endpoint = await usage(['list', 'local://./store', '--endpoint', 'http://127.0.0.1:9000']);
+    expect(endpoint).toMatch(/^error: --endpoint does not apply to local:\/\/ buckets\nhint: --endpoint is for s3:\/\/ buckets; leave it out here\n/);
+    expect(await usage(['push', 'oci:./layout:v1', 'local://./store/app:v1', '--region', 'eu-west-1'])).toMatch(/^error: --region does not apply to local:\/\/ buckets$/m);
+    expect(await usage(['copy', 'oci:./layout:v1', 'oci-archive:./out.tar', '--endpoint', 'http://127.0.0.1:9000'])).toMatch(
+      /^error: --endpoint does not apply to this command, which opens no bucket$/m,
+    );
+  });
+
   it('bad references say what is wrong', async () => {
     expect(await usage(['inspect', 'local://./store/app:..'])).toMatch(/^error: invalid reference "local:\/\/\.\/store\/app:\.\.": tag "\.\." is not allowed/m);
     expect(await usage(['delete', 'local://./store/../app:v1'])).toMatch(/^error: invalid reference/m);
@@ -94,6 +106,11 @@ describe('usage errors exit 2 before any work', () => {
 });
 
 describe('operation failures exit 1 with error and hint lines', () => {
+  beforeAll(async () => {
+    // The bucket exists (empty): what is missing below is the image, not the bucket.
+    await mkdir(join(work, 'store'), { recursive: true });
+  });
+
   it('a missing image', async () => {
     const result = await run(['inspect', 'local://./store/missing:v1']);
     expect(result.code).toBe(1);
@@ -101,6 +118,72 @@ describe('operation failures exit 1 with error and hint lines', () => {
     const pull = await run(['pull', 'local://./store/missing:v1', 'oci:./out:v1']);
     expect(pull.code).toBe(1);
     expect(pull.stderr).toMatch(/^error: .*missing:v1 not found/);
+  });
+
+  it('a local:// bucket directory that does not exist is a missing bucket, not an empty one (a typo must not read as "no images")', async () => {
+    for (const args of [['list', 'local://./no-such-dir'], ['stats', 'local://./no-such-dir'], ['inspect', 'local://./no-such-dir/app:v1'], ['pull', 'local://./no-such-dir/app:v1', 'oci:./out:v1']]) {
+      const result = await run(args);
+      expect(result.code, args.join(' ')).toBe(1);
+      expect(result.stdout).toBe('');
+      expect(result.stderr, args.join(' ')).toBe(
+        `error: the local bucket directory ${join(work, 'no-such-dir')} does not exist\n` +
+          'hint: check the path (with local:// the bucket is the first directory, or everything before "//"); the first push creates it\n',
+      );
+    }
+    expect(existsSync(join(work, 'no-such-dir'))).toBe(false);
+    expect(existsSync(join(work, 'out'))).toBe(false);
+    // An existing empty directory is an empty bucket.
+    const empty = await run(['list', 'local://./store']);
+    expect(empty.code).toBe(0);
+    expect(empty.stdout).toBe('');
+    expect(empty.stderr).toBe('no images\n');
+    expect(await runJsonIn(['list', 'local://./store'])).toEqual([]);
+  });
+
+  it('--platform on a single-platform image must match it (from its config): no silent amd64 for arm64', async () => {
+    await makeImage(join(work, 'amd64'), { platform: 'linux/amd64' });
+    const pushed = await run(['push', '-q', 'oci:./amd64:v1', 'local://./platforms/app:v1']);
+    expect(pushed.code, pushed.stderr).toBe(0);
+    const refused = await run(['pull', 'local://./platforms/app:v1', 'oci:./arm64-out:v1', '--platform', 'linux/arm64', '--verbose']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr.split('\n')[0]).toBe('error: local://./platforms/app:v1 is a single-platform linux/amd64 image; it has no linux/arm64 image');
+    expect(refused.stderr).toMatch(/^code: PLATFORM_NOT_FOUND$/m);
+    expect(existsSync(join(work, 'arm64-out'))).toBe(false);
+    // The same on push, and for a list of platforms that includes its own.
+    const push = await run(['push', 'oci:./amd64:v1', 'local://./platforms/app:arm', '--platform', 'linux/amd64,linux/arm64']);
+    expect(push.code).toBe(1);
+    expect(push.stderr).toMatch(/^error: oci:.*amd64:v1 is a single-platform linux\/amd64 image; it has no linux\/arm64 image$/m);
+    expect((await filesUnder(join(work, 'platforms'))).filter((f) => f.includes('/arm/'))).toEqual([]);
+    // Its own platform is fine.
+    const matching = await run(['pull', '-q', 'local://./platforms/app:v1', 'oci:./amd64-out:v1', '--platform', 'linux/amd64']);
+    expect(matching.code, matching.stderr).toBe(0);
+    expect(existsSync(join(work, 'amd64-out', 'index.json'))).toBe(true);
+  });
+
+  it('pull never writes through a symbolic link out of the target: an oci: layout whose blobs/sha256 links elsewhere, an archive path that is a link', async () => {
+    const pushed = await run(['push', '-q', 'oci:./layout:v1', 'local://./links/app:v1']);
+    expect(pushed.code, pushed.stderr).toBe(0);
+    const elsewhere = join(work, 'elsewhere');
+    await mkdir(join(work, 'linked', 'blobs'), { recursive: true });
+    await mkdir(elsewhere);
+    await writeFile(join(work, 'linked', 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
+    await symlink(elsewhere, join(work, 'linked', 'blobs', 'sha256'));
+    const layout = await run(['pull', 'local://./links/app:v1', 'oci:./linked:v1']);
+    expect(layout.code).toBe(1);
+    expect(layout.stderr).toMatch(/^error: the blobs\/sha256 directory of oci:\.\/linked:v1 resolves outside the layout directory through a symbolic link \(.* -> .*elsewhere\)\n/);
+    expect(layout.stderr).toMatch(/^hint: s3lo writes only inside the layout directory/m);
+    expect(await readdir(elsewhere)).toEqual([]);
+    expect(existsSync(join(work, 'linked', 'index.json'))).toBe(false);
+
+    await writeFile(join(elsewhere, 'victim'), 'mine');
+    await symlink(join(elsewhere, 'victim'), join(work, 'out-link.tar'));
+    for (const destination of ['docker-archive:./out-link.tar', 'oci-archive:./out-link.tar']) {
+      const archive = await run(['pull', 'local://./links/app:v1', destination]);
+      expect(archive.code, destination).toBe(1);
+      expect(archive.stderr).toMatch(/^error: cannot write archive ".*out-link.tar": it is a symbolic link \(to ".*victim"\), and s3lo neither writes through a link nor replaces it\nhint: name the file itself/);
+    }
+    expect(await readFile(join(elsewhere, 'victim'), 'utf8')).toBe('mine');
+    expect((await lstat(join(work, 'out-link.tar'))).isSymbolicLink()).toBe(true);
   });
 
   it('a missing source layout', async () => {
@@ -166,5 +249,13 @@ describe('operation failures exit 1 with error and hint lines', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^error: timed out after 1ms \(--timeout\); nothing was committed\nhint: raise --timeout/);
     expect((await filesUnder(join(work, 'slow'))).filter((f) => f.startsWith('manifests/'))).toEqual([]);
+  });
+
+  it('--timeout longer than a Node timer holds (2^31-1 ms, about 24.8 days) waits, instead of stopping at once (25d) or crashing (50d)', async () => {
+    for (const timeout of ['25d', '50d', '100000d']) {
+      const result = await run(['push', 'oci:./layout:v1', `local://./long/app:${timeout}`, '--timeout', timeout]);
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stderr).toBe('');
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { PluginRegistry } from '@s3lo/core';
 import type { BackendPlugin } from '@s3lo/core/storage';
 import { parseDuration } from '../src/args/duration.js';
@@ -12,6 +12,7 @@ import { toYaml } from '../src/output/yaml.js';
 import { FIRST_PARTY_PLUGINS } from '../src/plugins/builtin.js';
 import { renderFrame } from '../src/progress/render-bars.js';
 import { TransferState } from '../src/progress/transfer-state.js';
+import { MAX_TIMER_MS, timeoutSignal } from '../src/timeout-signal.js';
 
 // Small pure pieces, in-process. Everything user-facing is also tested
 // through the built CLI in the other files.
@@ -29,6 +30,27 @@ describe('durations', () => {
   });
   it('refuses the rest', () => {
     for (const bad of ['', '10', '-1s', '1 h', '1y', 'h', '1h-5m', '.5s']) expect(() => parseDuration(bad, '--grace'), bad).toThrow(UsageError);
+  });
+});
+
+describe('--timeout beyond what one Node timer holds', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('fires at the deadline, not after 1 ms (what Node does with a longer timer), through a chain of timers', () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    const days = (n: number) => n * 86_400_000;
+    const signal = timeoutSignal(days(50));
+    vi.advanceTimersByTime(1);
+    expect(signal.aborted).toBe(false);
+    vi.advanceTimersByTime(MAX_TIMER_MS);
+    expect(signal.aborted).toBe(false);
+    vi.advanceTimersByTime(days(50) - MAX_TIMER_MS - 2);
+    expect(signal.aborted).toBe(false);
+    vi.advanceTimersByTime(1);
+    expect(signal.aborted).toBe(true);
+    expect((signal.reason as DOMException).name).toBe('TimeoutError');
   });
 });
 

@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { lstat, readFile, readlink, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable, pipeline } from 'node:stream';
 import { gzipSync, zstdCompressSync } from 'node:zlib';
@@ -236,6 +236,45 @@ describe('archive sinks, failure and atomicity', () => {
     expect(S3loError.isInstance(missing, ErrorCode.NOT_FOUND)).toBe(true);
     const isDir = await openArchiveSink(at(`docker-archive:${dir}`)).catch((e: unknown) => e);
     expect(S3loError.isInstance(isDir, ErrorCode.INVALID_ARGUMENT)).toBe(true);
+  });
+
+  it('refuses a target that is a symbolic link, before anything moves: neither the link nor the file it leads to changes', async () => {
+    const elsewhere = await tempDir();
+    const victim = join(elsewhere, 'victim');
+    await writeFile(victim, 'not an archive, and not s3lo\'s to replace');
+    const link = join(dir, 'link.tar');
+    await symlink(victim, link);
+    for (const kind of ['oci-archive', 'docker-archive']) {
+      const error = await openArchiveSink(at(`${kind}:${link}`)).catch((e: unknown) => e);
+      expect(S3loError.isInstance(error, ErrorCode.INVALID_ARGUMENT), String(error)).toBe(true);
+      expect((error as S3loError).message).toMatch(/is a symbolic link \(to ".*victim"\), and s3lo neither writes through a link nor replaces it/);
+      expect((error as S3loError).hint).toBe('name the file itself, or remove the link first');
+    }
+    expect(await readFile(victim, 'utf8')).toBe('not an archive, and not s3lo\'s to replace');
+    expect(await readlink(link)).toBe(victim);
+    expect((await listTree(dir)).filter((n) => n.includes('s3lo-tmp'))).toEqual([]);
+  });
+
+  it('refuses a FIFO (or a device) as target: a rename would replace the node itself', async () => {
+    const fifo = join(dir, 'pipe.tar');
+    await run('mkfifo', [fifo]);
+    const error = await openArchiveSink(at(`docker-archive:${fifo}`)).catch((e: unknown) => e);
+    expect(S3loError.isInstance(error, ErrorCode.INVALID_ARGUMENT), String(error)).toBe(true);
+    expect((error as S3loError).message).toMatch(/it is a FIFO \(named pipe\)/);
+    expect((await lstat(fifo)).isFIFO()).toBe(true);
+  });
+
+  it('writes into a directory reached through a link (the one the caller named), replacing an existing file', async () => {
+    const real = await tempDir();
+    const viaLink = join(dir, 'dir-link');
+    await symlink(real, viaLink);
+    await writeFile(join(real, 'out.tar'), 'previous content');
+    const layer = layerTar();
+    const path = await sourceWith('via-link-src.tar', [{ bytes: layer, mediaType: oci.MediaType.OCI_LAYER }], [sha256(layer)]);
+    await copyByHand(await openArchiveSource(at(`oci-archive:${path}`)), await openArchiveSink(at(`oci-archive:${join(viaLink, 'out.tar')}`)));
+    expect((await lstat(join(real, 'out.tar'))).isFile()).toBe(true);
+    expect(await readFile(join(real, 'out.tar'), 'utf8')).not.toBe('previous content');
+    expect((await listTree(real)).filter((n) => n.includes('s3lo-tmp'))).toEqual([]);
   });
 });
 

@@ -93,6 +93,38 @@ export function checkStoreOptionNames(names: readonly string[], schemes: readonl
   }
 }
 
+/**
+ * `--endpoint` and `--region` are store options with flags of their own,
+ * checked like {@link checkStoreOptionNames}: a flag that none of the
+ * command's backends takes is a usage error, not silently ignored
+ * (`--endpoint` on a `local://` command was accepted and did nothing). A
+ * backend without `optionNames` may take anything. To say which schemes do
+ * take the flag, every plugin the CLI has is loaded (`loadAll`), on this
+ * error path only.
+ *
+ * @param schemes the bucket schemes the command opens, their plugins loaded
+ * @throws UsageError naming the flag and the schemes that take it
+ */
+export async function checkStoreFlags(
+  values: OptionValues,
+  schemes: readonly string[],
+  registry: PluginRegistry,
+  loadAll: () => Promise<unknown>,
+): Promise<void> {
+  for (const [name, flag] of Object.entries(OWN_FLAGS)) {
+    if (values[name as 'endpoint' | 'region'] === undefined) continue;
+    const plugins = [...new Set(schemes)].map((scheme) => registry.backendPlugin(scheme));
+    // Not served (UNKNOWN_SCHEME later), or a backend that reads anything.
+    if (plugins.some((plugin) => plugin === undefined || plugin.optionNames === undefined || plugin.optionNames.includes(name))) continue;
+    await loadAll();
+    const takers = registry.schemes().filter((scheme) => registry.backendPlugin(scheme)?.optionNames?.includes(name));
+    const where = schemes.length === 0 ? 'this command, which opens no bucket' : `${[...new Set(schemes)].map((scheme) => `${scheme}://`).join(' or ')} buckets`;
+    throw new UsageError(`${flag} does not apply to ${where}`, {
+      hint: takers.length === 0 ? `leave out ${flag}` : `${flag} is for ${takers.map((scheme) => `${scheme}://`).join(', ')} buckets; leave it out here`,
+    });
+  }
+}
+
 function subject(schemes: readonly string[]): string {
   if (schemes.length === 1) return `the ${schemes[0]} backend has no option`;
   if (schemes.length === 2) return `neither the ${schemes[0]} nor the ${schemes[1]} backend has an option`;

@@ -9,6 +9,7 @@ import { parseManifestDocument, MAX_MANIFEST_BYTES } from '../oci/index.js';
 import type { CallOptions, ObjectInfo, PutBody, StorageBackend } from '../storage/backend.js';
 import { bodyToStream, readAllCapped } from '../storage/body.js';
 import { listDirectObjects } from '../storage/list-all.js';
+import { isBucketNotFound } from '../storage/missing-bucket.js';
 import { BUCKET_CONFIG_KEY, effectiveImageConfig, readBucketConfig } from '../bucket-config/bucket-config.js';
 import { blobKey, signaturesTagKey, tagKey, tagOwnsKey, tagPrefix } from './bucket-layout.js';
 
@@ -115,7 +116,8 @@ export class BucketStore {
     try {
       stream = await this.backend.get(tagKey(image, tag), options);
     } catch (error) {
-      if (S3loError.isInstance(error, ErrorCode.NOT_FOUND)) {
+      // A missing bucket says so itself: "image not found" would send the user looking for a tag.
+      if (S3loError.isInstance(error, ErrorCode.NOT_FOUND) && !isBucketNotFound(error)) {
         throw new S3loError(ErrorCode.NOT_FOUND, `image ${image}:${tag} not found in ${this.describe()}`, {
           cause: error,
           details: { image, tag },

@@ -127,7 +127,9 @@ export interface PresignOptions extends CallOptions {
  * implements (version {@link STORAGE_CONTRACT_VERSION}).
  *
  * Keys are relative, `/`-separated strings (see the bucket format). Every
- * method rejects with an {@link S3loError}: NOT_FOUND for a missing object,
+ * method rejects with an {@link S3loError}: NOT_FOUND for a missing object
+ * (and, from reads of a bucket that does not exist, a NOT_FOUND that says so
+ * with `details.missing === 'bucket'`: see `bucketNotFound`),
  * ALREADY_EXISTS for a lost conditional create, ABORTED when the signal fired,
  * INVALID_KEY for a key the store cannot hold safely, UNSUPPORTED for a
  * capability the backend does not have, BACKEND_ERROR (with `cause`) for the

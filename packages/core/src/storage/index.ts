@@ -9,6 +9,8 @@ export { assertValidKey, assertValidPrefix, MAX_KEY_BYTES } from './key.js';
 export { listAll, listCommonPrefixes, listDirectObjects } from './list-all.js';
 export { mapConcurrent } from './map-concurrent.js';
 export { deleteResult } from './delete-result.js';
+export { bucketNotFound, isBucketNotFound } from './missing-bucket.js';
+export { createDirectories, errnoCode, fsError, fsProblem, type FsProblem } from './node-fs.js';
 export { bodyToStream, createByteCounter, readAllCapped, type ByteCounterOptions } from './body.js';
 export * from '../plugins/index.js';
 export * from '../errors/index.js';

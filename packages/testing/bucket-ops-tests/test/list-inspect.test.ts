@@ -1,3 +1,4 @@
+import { mkdir } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCode } from '@s3lo/core';
 import { inspect, list } from '@s3lo/core/image';
@@ -14,8 +15,16 @@ afterEach(async () => {
 });
 
 describe('list on a local bucket', () => {
-  it('gives [] for a bucket that does not exist yet', async () => {
+  it('gives [] for an empty bucket (an existing empty directory)', async () => {
+    await mkdir(bucket.dir);
     expect(await list(bucket.url, { registry: bucket.registry })).toEqual([]);
+  });
+
+  it('fails NOT_FOUND for a bucket directory that does not exist: a misspelt path is not an empty bucket', async () => {
+    const error = await rejection(list(bucket.url, { registry: bucket.registry }));
+    expect(error.code).toBe(ErrorCode.NOT_FOUND);
+    expect(error.details['missing']).toBe('bucket');
+    expect(error.message).toBe(`the local bucket directory ${bucket.dir} does not exist`);
   });
 
   it('sorts by name then tag in byte order and skips leftovers beside tags', async () => {

@@ -1,6 +1,9 @@
+import { mkdir } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ErrorCode } from '@s3lo/core';
 import { stats } from '@s3lo/core/image';
 import { config, createBucket, layer, type TestBucket } from './support/bucket.js';
+import { rejection } from './support/rejection.js';
 
 let bucket: TestBucket;
 beforeEach(async () => {
@@ -11,7 +14,14 @@ afterEach(async () => {
 });
 
 describe('stats on a local bucket', () => {
+  it('fails NOT_FOUND for a bucket directory that does not exist', async () => {
+    const error = await rejection(stats(bucket.url, { registry: bucket.registry }));
+    expect(error.code).toBe(ErrorCode.NOT_FOUND);
+    expect(error.details['missing']).toBe('bucket');
+  });
+
   it('is all zeros for an empty bucket', async () => {
+    await mkdir(bucket.dir);
     expect(await stats(bucket.url, { registry: bucket.registry })).toEqual({
       images: 0,
       tags: 0,

@@ -85,12 +85,19 @@ describe.runIf(server !== undefined)('ceph-rgw: CLI faults', () => {
     expect(await listKeys(server!, bucket)).toEqual(before);
   });
 
-  test.each(['push', 'list'])('missing bucket (%s): the message names the bucket, exit 1, no bucket made', async (command) => {
+  // pull and inspect read the tag first: its NoSuchBucket was reported as "image app:v1 not found".
+  test.each(['push', 'list', 'pull', 'inspect'])('missing bucket (%s): says the bucket does not exist, exit 1, no bucket made', async (command) => {
     const missing = `s3lo-missing-${Date.now().toString(36)}-${command}`;
-    const args = command === 'push' ? ['push', img.ref, `s3://${missing}/app:v1`] : ['list', `s3://${missing}`];
+    const args = {
+      push: ['push', img.ref, `s3://${missing}/app:v1`],
+      list: ['list', `s3://${missing}`],
+      pull: ['pull', `s3://${missing}/app:v1`, `oci:${join(dir, `pulled-${command}`)}:v1`],
+      inspect: ['inspect', `s3://${missing}/app:v1`],
+    }[command]!;
     const result = await s3lo([...args, '--endpoint', server!.endpoint, '--region', server!.region], good());
     const line = expectOneErrorLine(result);
-    expect(line).toContain(missing);
+    expect(line).toBe(`error: the bucket "${missing}" does not exist`);
+    expect(result.stderr).toMatch(/^hint: check the bucket name/m);
     expect(await bucketExists(missing)).toBe(false);
   });
 

@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream';
 import { ErrorCode, S3loError, parseDigest, sha256Digest, throwIfAborted, type Digest } from '@s3lo/core';
 import type { ImageSink, ManifestBytes, SinkOutcome, TransferOptions, TransportOpenOptions } from '@s3lo/core/image';
 import type { Descriptor } from '@s3lo/core/oci';
-import type { CallOptions } from '@s3lo/core/storage';
+import { fsError, type CallOptions } from '@s3lo/core/storage';
 import { quote } from '../errors.js';
 import { checkTarget } from './archive-target.js';
 import { BlobSpool } from './blob-spool.js';
@@ -27,10 +27,8 @@ export async function prepareSinkFiles(path: string, options: TransportOpenOptio
   try {
     return { target, spool: await BlobSpool.create(parent) };
   } catch (error) {
-    throw new S3loError(ErrorCode.NOT_FOUND, `cannot create a temporary directory in ${quote(parent)}: ${error instanceof Error ? error.message : String(error)}`, {
-      cause: error,
-      details: { directory: parent },
-    });
+    // Not "does not exist": a read-only or full directory says so.
+    throw fsError(error, `creating a temporary directory in ${quote(parent)} for the archive's blobs`, parent, options.signal);
   }
 }
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createDigester, type Digest } from '@s3lo/core';
-import { createByteCounter } from '@s3lo/core/storage';
+import { createByteCounter, errnoCode, fsError } from '@s3lo/core/storage';
 
 /** A blob held in the spool directory until the archive is assembled. */
 export interface SpooledBlob {
@@ -62,7 +62,8 @@ export class BlobSpool {
       await pipeline(stages, { signal: options.signal });
     } catch (error) {
       await rm(path, { force: true }).catch(() => undefined);
-      throw error;
+      // The spool's own file failing (a full disk) is said as such; the content's errors pass unchanged.
+      throw errnoCode(error) === undefined ? error : fsError(error, `spooling blob ${digest}`, this.dir, options.signal);
     }
     const blob: SpooledBlob = { path, size: counter.bytes, storedDigest: digester?.digest() ?? digest };
     this.#blobs.set(digest, blob);

@@ -10,7 +10,7 @@ import { readAllCapped } from '../../storage/body.js';
 import type { CallOptions } from '../../storage/backend.js';
 import type { ImageSink, ImageSource } from '../transport.js';
 import { mapConcurrent } from '../../storage/map-concurrent.js';
-import { planCopy, type CopyPlan } from './copy-plan.js';
+import { checkSinglePlatform, planCopy, type CopyPlan } from './copy-plan.js';
 
 /** How many blobs move at once unless told otherwise. */
 export const DEFAULT_COPY_CONCURRENCY = 4;
@@ -38,7 +38,8 @@ export interface CopyImageOptions extends CallOptions {
   /**
    * Which platforms of a multi-platform image to copy: all when absent; one
    * (its manifest becomes the destination's tag) or several (a new index of
-   * just those).
+   * just those). A single-platform image must match each of them (its
+   * config says its platform): PLATFORM_NOT_FOUND otherwise.
    */
   readonly platforms?: readonly Platform[];
   /** How many blobs move at once (default {@link DEFAULT_COPY_CONCURRENCY}). */
@@ -96,7 +97,13 @@ export async function copyImage(source: ImageSource, sink: ImageSink, options: C
     const { signal } = options;
     const check = existingBlobCheck(sink, options);
     const plan = await planCopy(source, options.platforms, { signal });
-    const platforms = plan.singleConfig ? await platformOfConfig(source, plan.singleConfig, signal) : plan.platforms;
+    let platforms = plan.platforms;
+    if (plan.singleConfig !== undefined) {
+      const platform = await platformOfConfig(source, plan.singleConfig, signal);
+      // Before anything is written: a request for arm64 must not quietly copy an amd64 image.
+      if (options.platforms !== undefined) checkSinglePlatform(options.platforms, platform, source.description);
+      platforms = platform === undefined ? [] : [formatPlatform(platform)];
+    }
     await sink.checkCommit?.(plan.top, { signal });
     options.onStart?.({
       digest: plan.top.digest,
@@ -225,18 +232,19 @@ function allDigests(plan: CopyPlan): Digest[] {
   return [plan.top.digest, ...plan.children.map((c) => c.descriptor.digest), ...plan.blobs.map((b) => b.digest)];
 }
 
-async function platformOfConfig(source: ImageSource, config: Descriptor, signal: AbortSignal | undefined): Promise<string[]> {
-  if (config.size > MAX_CONFIG_BYTES) return [];
+/** The platform a single image's config names, if it is an image config that names one. */
+async function platformOfConfig(source: ImageSource, config: Descriptor, signal: AbortSignal | undefined): Promise<Platform | undefined> {
+  if (config.size > MAX_CONFIG_BYTES) return undefined;
   const stream = await source.openBlob(config, { signal });
   const verifier = createDigestVerifier({ digest: config.digest, size: config.size });
   pipeline(stream, verifier, () => {});
   const bytes = await readAllCapped(verifier as Readable, MAX_CONFIG_BYTES, `config ${config.digest}`);
   try {
     const parsed = parseImageConfig(bytes);
-    return [formatPlatform({ os: parsed.os, architecture: parsed.architecture, variant: parsed.variant })];
+    return { os: parsed.os, architecture: parsed.architecture, ...(parsed.variant === undefined ? {} : { variant: parsed.variant }) };
   } catch {
     // Artifacts (Helm charts, SBOMs) have configs that are not image configs.
-    return [];
+    return undefined;
   }
 }
 

@@ -11,7 +11,9 @@ import { openSink, openSource, type OpenLocationOptions } from './open-location.
 export interface CopyOptions extends OpenLocationOptions, Omit<CopyImageOptions, 'platforms'> {
   /**
    * Platforms to copy from a multi-platform image, as `os/arch[/variant]`
-   * strings or parsed platforms: all when absent.
+   * strings or parsed platforms: all when absent. A single-platform image
+   * is copied only when its own platform (from its config) matches each
+   * one; otherwise PLATFORM_NOT_FOUND, before anything is written.
    */
   readonly platform?: string | Platform | readonly (string | Platform)[];
 }

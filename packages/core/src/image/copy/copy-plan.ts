@@ -1,7 +1,7 @@
 import { sha256Digest, type Digest } from '../../digest/digest.js';
 import { ErrorCode } from '../../errors/error-codes.js';
 import { S3loError } from '../../errors/s3lo-error.js';
-import { MediaType, formatPlatform, isAttestation, parseManifestDocument, selectPlatformManifests } from '../../oci/index.js';
+import { MediaType, formatPlatform, isAttestation, parseManifestDocument, platformMatches, selectPlatformManifests } from '../../oci/index.js';
 import type { Descriptor, ImageIndex, ImageManifest, Platform } from '../../oci/types.js';
 import type { CallOptions } from '../../storage/backend.js';
 import type { ImageSource, ManifestBytes } from '../transport.js';
@@ -70,6 +70,29 @@ export async function planCopy(source: ImageSource, platforms: readonly Platform
     blobs: blobsOf(children.map((c) => c.manifest)),
     platforms: selected.map((d) => formatPlatform(d.platform as Platform)),
   };
+}
+
+/**
+ * A single image (no index) holds one platform, named by its config: a
+ * platform request it does not satisfy is PLATFORM_NOT_FOUND, as for an
+ * index, not a silent copy of whatever it is. Every requested platform must
+ * match (with the same rules as index entries).
+ *
+ * @param actual its config's platform; undefined when the config names none
+ *   (an artifact)
+ */
+export function checkSinglePlatform(requested: readonly Platform[], actual: Platform | undefined, description: string): void {
+  const missing = requested.filter((platform) => actual === undefined || !platformMatches(platform, actual)).map(formatPlatform);
+  if (missing.length === 0) return;
+  const details = { requested: missing, available: actual === undefined ? [] : [formatPlatform(actual)] };
+  const message =
+    actual === undefined
+      ? `${description} is a single image whose config names no platform, so it has no ${missing.join(' or ')} image`
+      : `${description} is a single-platform ${formatPlatform(actual)} image; it has no ${missing.join(' or ')} image`;
+  throw new S3loError(ErrorCode.PLATFORM_NOT_FOUND, message, {
+    details,
+    hint: actual === undefined ? 'copy it without a platform' : `copy it without a platform (or with ${formatPlatform(actual)}), or use an image built for ${missing.join(' and ')}`,
+  });
 }
 
 function verifiedManifest(manifest: ManifestBytes, description: string): ManifestBytes {

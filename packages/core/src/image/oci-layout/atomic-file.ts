@@ -1,12 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { link, open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { link, lstat, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { abortError, isAbortError, throwIfAborted } from '../../errors/abort.js';
 import { ErrorCode } from '../../errors/error-codes.js';
 import { S3loError } from '../../errors/s3lo-error.js';
-import { errnoCode, layoutFsError } from './fs-errors.js';
+import { errnoCode, fsError } from '../../storage/node-fs.js';
+import { checkStillReal } from './layout-links.js';
 
 /**
  * The temporary files a sink has open, so `close` can remove those a
@@ -35,6 +37,7 @@ export class TempFiles {
 
 /** One atomic write: what to write, where, and how to name it in messages. */
 export interface AtomicFileWrite {
+  /** A real path (no link on the way), checked again before the file is placed. */
   readonly dir: string;
   readonly name: string;
   /** The content, then transforms it flows through (a digest verifier). */
@@ -51,6 +54,9 @@ export interface AtomicFileWrite {
 
 /** How many bytes a file write may queue before it pushes back (see writeFileAtomically). */
 const WRITE_BUFFER_BYTES = 1 << 20;
+// O_EXCL alone already refuses a link at the temporary name; O_NOFOLLOW
+// says so to every reader. Absent on Windows, where 0 leaves it off.
+const CREATE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0);
 
 /**
  * Writes a file so that its name never shows partial content: the bytes go
@@ -60,6 +66,11 @@ const WRITE_BUFFER_BYTES = 1 << 20;
  * {@link TempFiles} removes. The Go s3lo wrote in place and left truncated
  * blobs under content addresses; this is why.
  *
+ * `dir` must be a real path: it is checked again once the temporary file
+ * exists (before any byte is written) and right before the rename, and the
+ * temporary name must still be the file written, so a directory swapped
+ * for a link meanwhile is refused instead of receiving the file.
+ *
  * @returns false when `exclusive` and the file already existed.
  */
 export async function writeFileAtomically(write: AtomicFileWrite): Promise<boolean> {
@@ -67,7 +78,15 @@ export async function writeFileAtomically(write: AtomicFileWrite): Promise<boole
   const target = join(dir, name);
   const temp = temps.next(dir, name);
   try {
-    const handle = await open(temp, 'wx', 0o644);
+    const handle = await open(temp, CREATE_FLAGS, 0o644);
+    let written;
+    try {
+      await checkStillReal(dir, what);
+      written = await handle.stat();
+    } catch (error) {
+      await handle.close().catch(() => undefined);
+      throw error;
+    }
     // The stream owns the handle and closes it however the pipeline ends;
     // `flush` fsyncs first, and the pipeline settles only once it is closed.
     // (A handle left open under a finished stream is never released:
@@ -77,6 +96,11 @@ export async function writeFileAtomically(write: AtomicFileWrite): Promise<boole
     await pipeline([...write.streams, handle.createWriteStream({ flush: true, highWaterMark: WRITE_BUFFER_BYTES })], signal === undefined ? {} : { signal });
     // The last moment an abort can still keep the file from appearing.
     throwIfAborted(signal);
+    await checkStillReal(dir, what);
+    const placed = await lstat(temp);
+    if (placed.ino !== written.ino || placed.dev !== written.dev) {
+      throw new S3loError(ErrorCode.INVALID_KEY, `${what}: ${temp} is no longer the file written (the directory changed while writing)`, { details: { path: temp } });
+    }
     if (write.exclusive !== true) {
       await rename(temp, target);
       return true;
@@ -104,7 +128,7 @@ function writeError(error: unknown, what: string, path: string, signal: AbortSig
     const message = error instanceof Error ? error.message : String(error);
     return new S3loError(ErrorCode.BACKEND_ERROR, `the content of ${what} failed: ${message}`, { cause: error, details: { path } });
   }
-  return layoutFsError(error, `writing ${what}`, path, signal);
+  return fsError(error, `writing ${what}`, path, signal);
 }
 
 /**
@@ -120,7 +144,7 @@ export async function syncDirectory(dir: string): Promise<void> {
   } catch (error) {
     const code = errnoCode(error);
     if (code !== 'EISDIR' && code !== 'EPERM' && code !== 'EACCES' && code !== 'EINVAL' && code !== 'ENOTSUP' && code !== 'EBADF') {
-      throw layoutFsError(error, 'syncing a layout directory', dir);
+      throw fsError(error, 'syncing a layout directory', dir);
     }
   } finally {
     await handle?.close().catch(() => undefined);

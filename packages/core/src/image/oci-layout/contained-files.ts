@@ -6,7 +6,7 @@ import { throwIfAborted } from '../../errors/abort.js';
 import { ErrorCode } from '../../errors/error-codes.js';
 import { S3loError } from '../../errors/s3lo-error.js';
 import { readAllCapped } from '../../storage/body.js';
-import { layoutFsError } from './fs-errors.js';
+import { fsError } from '../../storage/node-fs.js';
 
 // A layout read by s3lo may come from anyone (unpacked from an archive,
 // downloaded): its files are opened only after their real path is checked
@@ -34,7 +34,7 @@ export async function realPathInside(realRoot: string, path: string, what: strin
   try {
     real = await realpath(path);
   } catch (error) {
-    throw layoutFsError(error, what, path);
+    throw fsError(error, what, path);
   }
   if (!isInside(realRoot, real)) {
     throw new S3loError(ErrorCode.INVALID_KEY, `${what} resolves outside the layout directory through a symbolic link (${path} -> ${real})`, {
@@ -64,7 +64,7 @@ export async function openContainedFile(realRoot: string, path: string, what: st
   try {
     handle = await open(real, READ_FLAGS);
   } catch (error) {
-    throw layoutFsError(error, what, path, signal);
+    throw fsError(error, what, path, signal);
   }
   try {
     const stats = await handle.stat();
@@ -74,7 +74,7 @@ export async function openContainedFile(realRoot: string, path: string, what: st
     return { handle, size: stats.size };
   } catch (error) {
     await handle.close().catch(() => undefined);
-    throw layoutFsError(error, what, path, signal);
+    throw fsError(error, what, path, signal);
   }
 }
 
@@ -98,6 +98,6 @@ export async function readContainedFile(realRoot: string, path: string, what: st
     return await readAllCapped(stream, maxBytes, what);
   } catch (error) {
     stream.destroy();
-    throw layoutFsError(error, what, path, signal);
+    throw fsError(error, what, path, signal);
   }
 }

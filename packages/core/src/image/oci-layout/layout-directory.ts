@@ -5,7 +5,7 @@ import { S3loError } from '../../errors/s3lo-error.js';
 import { MAX_MANIFEST_BYTES, parseImageIndex } from '../../oci/parse-manifest.js';
 import type { ImageIndex } from '../../oci/types.js';
 import { readContainedFile } from './contained-files.js';
-import { errnoCode, layoutFsError } from './fs-errors.js';
+import { errnoCode, fsError } from '../../storage/node-fs.js';
 import { checkLayoutVersion, inFile, INDEX_FILE, MAX_OCI_LAYOUT_BYTES, OCI_LAYOUT_FILE } from './layout-files.js';
 
 /** A layout directory as given and as resolved. */
@@ -35,7 +35,7 @@ export async function findDirectory(path: string): Promise<LayoutDirectory | und
     return { root, realRoot: await realpath(root) };
   } catch (error) {
     if (errnoCode(error) === 'ENOENT') return undefined;
-    throw layoutFsError(error, `OCI layout directory ${root}`, root);
+    throw fsError(error, `OCI layout directory ${root}`, root);
   }
 }
 

@@ -1,5 +1,5 @@
 import { withIndexLock } from './index-lock.js';
-import { mkdir, readdir, stat } from 'node:fs/promises';
+import { lstat, readdir, realpath } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { createDigestVerifier } from '../../digest/digest-streams.js';
@@ -13,10 +13,12 @@ import type { OciLayoutReference } from '../../ref/transport-references.js';
 import type { CallOptions } from '../../storage/backend.js';
 import type { ImageSink, ManifestBytes, SinkOutcome, TransferOptions } from '../transport.js';
 import { syncDirectory, TempFiles, writeFileAtomically } from './atomic-file.js';
-import { errnoCode, layoutFsError } from './fs-errors.js';
+import { createDirectories, errnoCode, fsError } from '../../storage/node-fs.js';
+import { realPathInside } from './contained-files.js';
 import { indexWithEntry } from './index-entries.js';
 import { checkLayoutFile, findDirectory, readLayoutIndex, type LayoutDirectory } from './layout-directory.js';
 import { blobDirectory, INDEX_FILE, OCI_LAYOUT_CONTENT, OCI_LAYOUT_FILE, REF_NAME_ANNOTATION } from './layout-files.js';
+import { enterOrCreateDirectory, refuseLinksOut } from './layout-links.js';
 
 /**
  * Options of {@link openOciLayoutSink}.
@@ -65,9 +67,19 @@ export interface OciLayoutSinkOptions extends CallOptions {}
  * version 1.x) or be empty: s3lo does not scatter `blobs/` and `index.json`
  * into a directory that holds other things.
  *
+ * Nothing is written outside the layout. The directory itself may be a
+ * link (it is what the caller named), but inside it `blobs`,
+ * `blobs/sha256`, `oci-layout`, `index.json` and blob files that are
+ * symbolic links leading out of it (or to nothing) are refused when the
+ * sink opens, before anything is written, as the `oci:` source refuses to
+ * read through them. Every write goes to the real path of its directory,
+ * checked again around each file's creation and rename (see
+ * `writeFileAtomically` for the moment that remains).
+ *
  * @throws S3loError INVALID_ARGUMENT when the path is a file or a non-empty
  *   directory that is not a layout; INVALID_MANIFEST when the existing
- *   `oci-layout` or `index.json` is malformed (it is never overwritten).
+ *   `oci-layout` or `index.json` is malformed (it is never overwritten);
+ *   INVALID_KEY for a link leading out of the layout.
  *
  * @example
  * ```ts
@@ -96,9 +108,13 @@ export interface OciLayoutSinkOptions extends CallOptions {}
 export async function openOciLayoutSink(location: OciLayoutReference, options: OciLayoutSinkOptions = {}): Promise<ImageSink> {
   const { signal } = options;
   throwIfAborted(signal);
+  const description = location.toString();
   const existing = await findDirectory(location.path);
-  if (existing !== undefined) await checkExistingDirectory(existing, signal);
-  return new OciLayoutSink(location.toString(), resolve(location.path), location.tag);
+  if (existing !== undefined) {
+    await refuseLinksOut(existing.realRoot, description);
+    await checkExistingDirectory(existing, signal);
+  }
+  return new OciLayoutSink(description, resolve(location.path), location.tag);
 }
 
 async function checkExistingDirectory(layout: LayoutDirectory, signal: AbortSignal | undefined): Promise<void> {
@@ -106,7 +122,7 @@ async function checkExistingDirectory(layout: LayoutDirectory, signal: AbortSign
   try {
     names = await readdir(layout.root);
   } catch (error) {
-    throw layoutFsError(error, `OCI layout directory ${layout.root}`, layout.root, signal);
+    throw fsError(error, `OCI layout directory ${layout.root}`, layout.root, signal);
   }
   if (names.length === 0) return;
   if (!names.includes(OCI_LAYOUT_FILE)) {
@@ -125,33 +141,33 @@ class OciLayoutSink implements ImageSink {
   /** writeBlob hashes and counts every stream itself, so the copy need not. */
   readonly verifiesBlobs = true;
   private readonly temps = new TempFiles();
-  private readonly blobs: string;
   /** Set once the directory, `blobs/sha256/` and `oci-layout` exist. */
-  private ready: Promise<LayoutDirectory> | undefined;
+  private ready: Promise<WritableLayout> | undefined;
   private closed = false;
 
   constructor(
     readonly description: string,
     private readonly root: string,
     private readonly tag: string | undefined,
-  ) {
-    this.blobs = blobDirectory(root);
-  }
+  ) {}
 
   async hasBlob(descriptor: Descriptor, options: CallOptions = {}): Promise<boolean> {
     this.assertOpen();
     throwIfAborted(options.signal);
     const digest = parseDigest(descriptor.digest, 'blob digest');
-    const path = join(this.blobs, digestHex(digest));
+    const what = `blob ${digest} of ${this.description}`;
+    const path = join(blobDirectory(this.root), digestHex(digest));
     try {
-      const stats = await stat(path);
+      const realRoot = await realpath(this.root);
+      // A blob reached through a link out of the layout is not in it (and is refused, as openOciLayoutSink refuses it).
+      const stats = await lstat(await realPathInside(realRoot, path, what));
       // A file of another size is a leftover of some other writer: report it
       // absent, so writeBlob replaces it.
       return stats.isFile() && stats.size === descriptor.size;
     } catch (error) {
       const code = errnoCode(error);
-      if (code === 'ENOENT' || code === 'ENOTDIR') return false;
-      throw layoutFsError(error, `blob ${digest} of ${this.description}`, path, options.signal);
+      if (code === 'ENOENT' || code === 'ENOTDIR' || S3loError.isInstance(error, ErrorCode.NOT_FOUND)) return false;
+      throw fsError(error, what, path, options.signal);
     }
   }
 
@@ -159,9 +175,9 @@ class OciLayoutSink implements ImageSink {
     this.assertOpen();
     const digest = parseDigest(descriptor.digest, 'blob digest');
     const verifier = createDigestVerifier({ digest, size: descriptor.size, onProgress: options.onProgress });
-    await this.prepare(options.signal);
+    const { blobs } = await this.prepare(options.signal);
     await writeFileAtomically({
-      dir: this.blobs,
+      dir: blobs,
       name: digestHex(digest),
       streams: [content, verifier],
       what: `blob ${digest} of ${this.description}`,
@@ -188,30 +204,30 @@ class OciLayoutSink implements ImageSink {
         details: { mediaType: manifest.mediaType },
       });
     }
-    const layout = await this.prepare(signal);
+    const { layout, blobs } = await this.prepare(signal);
     if (!(await this.hasBlob({ mediaType: manifest.mediaType, digest, size: manifest.bytes.length }, options))) {
       await this.writeBytes(digest, manifest.bytes, signal);
     }
     // Every blob rename must be durable before index.json names the image.
-    await syncDirectory(this.blobs);
+    await syncDirectory(blobs);
     const entry: Descriptor = {
       mediaType: manifest.mediaType,
       digest,
       size: manifest.bytes.length,
       ...(this.tag === undefined ? {} : { annotations: { [REF_NAME_ANNOTATION]: this.tag } }),
     };
-    await withIndexLock(this.root, signal, async () => {
+    await withIndexLock(layout.realRoot, signal, async () => {
       // Re-read under the lock: keeps what other writers committed meanwhile.
       const index = indexWithEntry(await readLayoutIndex(layout, signal), entry);
       await writeFileAtomically({
-        dir: this.root,
+        dir: layout.realRoot,
         name: INDEX_FILE,
         streams: [Readable.from([Buffer.from(JSON.stringify(index))], { objectMode: false })],
         what: `the ${INDEX_FILE} of ${this.description}`,
         temps: this.temps,
         signal,
       });
-      await syncDirectory(this.root);
+      await syncDirectory(layout.realRoot);
     });
   }
 
@@ -226,7 +242,7 @@ class OciLayoutSink implements ImageSink {
    * write. `oci-layout` is created only when absent, by link(2), so a
    * concurrent sink's file is never replaced and no reader sees it half-written.
    */
-  private prepare(signal: AbortSignal | undefined): Promise<LayoutDirectory> {
+  private prepare(signal: AbortSignal | undefined): Promise<WritableLayout> {
     this.ready ??= this.createLayout(signal).catch((error: unknown) => {
       // Let the next write try again rather than repeat a stale failure.
       this.ready = undefined;
@@ -235,15 +251,20 @@ class OciLayoutSink implements ImageSink {
     return this.ready;
   }
 
-  private async createLayout(signal: AbortSignal | undefined): Promise<LayoutDirectory> {
+  private async createLayout(signal: AbortSignal | undefined): Promise<WritableLayout> {
     throwIfAborted(signal);
+    let realRoot: string;
     try {
-      await mkdir(this.blobs, { recursive: true });
+      await createDirectories(this.root);
+      realRoot = await realpath(this.root);
     } catch (error) {
-      throw layoutFsError(error, `creating OCI layout ${this.description}`, this.blobs, signal);
+      throw fsError(error, `creating OCI layout ${this.description}`, this.root, signal);
     }
+    // One component at a time, by real path: a link swapped in since the sink opened is caught here too.
+    const blobsParent = await enterOrCreateDirectory(realRoot, realRoot, 'blobs', `the blobs directory of ${this.description}`);
+    const blobs = await enterOrCreateDirectory(realRoot, blobsParent, 'sha256', `the blobs/sha256 directory of ${this.description}`);
     await writeFileAtomically({
-      dir: this.root,
+      dir: realRoot,
       name: OCI_LAYOUT_FILE,
       streams: [Readable.from([Buffer.from(OCI_LAYOUT_CONTENT)], { objectMode: false })],
       what: `the ${OCI_LAYOUT_FILE} file of ${this.description}`,
@@ -251,19 +272,16 @@ class OciLayoutSink implements ImageSink {
       signal,
       exclusive: true,
     });
-    const layout = await findDirectory(this.root);
-    if (layout === undefined) {
-      throw new S3loError(ErrorCode.NOT_FOUND, `OCI layout directory ${this.root} vanished while being written`, { details: { path: this.root } });
-    }
+    const layout: LayoutDirectory = { root: this.root, realRoot };
     // Another writer may have created the directory meanwhile, with its own oci-layout.
     await checkLayoutFile(layout, signal);
-    return layout;
+    return { layout, blobs };
   }
 
   private async writeBytes(digest: Digest, bytes: Buffer, signal: AbortSignal | undefined): Promise<void> {
-    await this.prepare(signal);
+    const { blobs } = await this.prepare(signal);
     await writeFileAtomically({
-      dir: this.blobs,
+      dir: blobs,
       name: digestHex(digest),
       streams: [Readable.from([bytes], { objectMode: false })],
       what: `blob ${digest} of ${this.description}`,
@@ -275,6 +293,12 @@ class OciLayoutSink implements ImageSink {
   private assertOpen(): void {
     if (this.closed) throw new S3loError(ErrorCode.INVALID_ARGUMENT, `${this.description}: the sink is closed`);
   }
+}
+
+/** A layout being written: its directory, and the real path of `blobs/sha256/` inside it. */
+interface WritableLayout {
+  readonly layout: LayoutDirectory;
+  readonly blobs: string;
 }
 
 /** Bytes held in memory must be what their descriptor says before they take its digest's name. */
