@@ -92,8 +92,9 @@ export interface ImageSink {
    */
   begin?(digests: readonly Digest[], options?: CallOptions): Promise<void>;
   /**
-   * True when the sink already holds the blob. A bucket also refreshes the
-   * blob's age so a garbage collection's grace period covers it.
+   * True when the sink already holds the blob. (A bucket does not refresh
+   * the blob's age: the push lease written in `begin` is what keeps a
+   * garbage collection away from blobs the copy reuses.)
    */
   hasBlob(descriptor: Descriptor, options?: CallOptions): Promise<boolean>;
   /**
