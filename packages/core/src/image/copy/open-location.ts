@@ -3,11 +3,11 @@ import type { ImageLocation } from '../../ref/image-location.js';
 import { openBucket, type BucketOperationOptions } from '../open-bucket.js';
 import { openOciLayoutSink, openOciLayoutSource } from '../oci-layout/index.js';
 import type { ImageSink, ImageSource, TransportOpenOptions } from '../transport.js';
-import { BucketImageSink } from './bucket-sink.js';
+import { BucketImageSink, type BucketSinkOptions } from './bucket-sink.js';
 import { BucketImageSource } from './bucket-source.js';
 
-/** Options for opening a source or sink: bucket options plus the transports'. */
-export interface OpenLocationOptions extends BucketOperationOptions {
+/** Options for opening a source or sink: bucket options, a bucket destination's, and the transports'. */
+export interface OpenLocationOptions extends BucketOperationOptions, BucketSinkOptions {
   /** Options handed to transport plugins (temp directory, daemon socket, ...). */
   readonly transportOptions?: Omit<TransportOpenOptions, 'signal'>;
 }
@@ -36,7 +36,8 @@ export async function openSink(location: ImageLocation, options: OpenLocationOpt
     case 'bucket-image': {
       const store = await openBucket(location, options);
       try {
-        return new BucketImageSink(store, location);
+        const { onGcWait, leaseTtlMs, leaseRenewMs, gcPollMs, clock } = options;
+        return new BucketImageSink(store, location, { onGcWait, leaseTtlMs, leaseRenewMs, gcPollMs, clock });
       } catch (error) {
         await store.close();
         throw error;
