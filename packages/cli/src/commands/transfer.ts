@@ -4,6 +4,7 @@ import { STORE_OPTIONS } from '../args/options.js';
 import { readConcurrency, readImageLocation, readBucketImage, readPlatforms, requireExplicitTag } from '../args/values.js';
 import { formatDuration } from '../args/duration.js';
 import { shortDigest } from '../output/digests.js';
+import { gcWaitLine } from '../output/gc-wait.js';
 import { count, formatBytes } from '../output/sizes.js';
 import { guardTagOverwrite } from '../policy/tag-guard.js';
 import { defineCommand, type CommandInput, type RunContext } from './command.js';
@@ -48,6 +49,8 @@ async function run(plan: TransferPlan, context: RunContext): Promise<TransferRes
   const check =
     plan.destination.kind === 'bucket-image' && !plan.force ? await guardTagOverwrite(plan.destination, { registry, backendOptions, signal }) : () => {};
   const progress = context.progress();
+  const bucket = plan.destination.kind === 'bucket-image' ? `${plan.destination.scheme}://${plan.destination.bucket}` : '';
+  const note = (line: string): void => (progress.note === undefined ? context.note(line) : progress.note(line));
   try {
     const result = await image.copy(plan.source, plan.destination, {
       signal,
@@ -62,6 +65,8 @@ async function run(plan: TransferPlan, context: RunContext): Promise<TransferRes
       },
       onProgress: (p) => progress.progress(p),
       onBlob: (digest, size, skipped) => progress.blob(digest, size, skipped),
+      // A push held back by a GC run (or a marker that only looks like one) says so.
+      onGcWait: (event) => note(gcWaitLine(event, bucket)),
     });
     return Object.defineProperty({ ...result }, elapsed, { value: performance.now() - started, enumerable: false });
   } finally {
