@@ -1,4 +1,4 @@
-import { image, type ref } from '@s3lo/core';
+import { image, ref } from '@s3lo/core';
 import type { CopyResult } from '@s3lo/core/image';
 import { STORE_OPTIONS } from '../args/options.js';
 import { readConcurrency, readImageLocation, readBucketImage, readPlatforms, requireExplicitTag } from '../args/values.js';
@@ -49,7 +49,7 @@ async function run(plan: TransferPlan, context: RunContext): Promise<TransferRes
   const check =
     plan.destination.kind === 'bucket-image' && !plan.force ? await guardTagOverwrite(plan.destination, { registry, backendOptions, signal }) : () => {};
   const progress = context.progress();
-  const bucket = plan.destination.kind === 'bucket-image' ? `${plan.destination.scheme}://${plan.destination.bucket}` : '';
+  const bucket = plan.destination.kind === 'bucket-image' ? ref.BucketLocation.from({ scheme: plan.destination.scheme, bucket: plan.destination.bucket }).toString() : '';
   const note = (line: string): void => (progress.note === undefined ? context.note(line) : progress.note(line));
   try {
     const result = await image.copy(plan.source, plan.destination, {

@@ -6,7 +6,8 @@ import { formatDuration } from '../args/duration.js';
  * writing its tag: which run it waits for, since when, until when, and how
  * to clear a marker a killed clean left behind; markers it obeys only up
  * to the protocol's limit or not at all. One line per event (the library
- * reports each marker once).
+ * reports each marker once). `bucket` is the bucket-level reference
+ * (`s3://my-bucket/`).
  */
 export function gcWaitLine(event: GcWaitEvent, bucket: string): string {
   switch (event.type) {

@@ -57,21 +57,32 @@ export interface PendingUploadFigures {
   readonly staleUploads: readonly StaleUpload[];
 }
 
-/** What the leftovers step of a GC run is given. */
+/**
+ * What the leftovers step of a GC run is given. With `dryRun: true` the
+ * sweeps only report (a `verify` can call them to list stale markers and
+ * abandoned uploads).
+ */
 export interface LeftoverSweep {
   readonly store: BucketStore;
   readonly dryRun: boolean;
   readonly now: Date;
   readonly gracePeriodMs: number;
-  /** This run's own marker, which is not a leftover. */
-  readonly ownRunKey: string | undefined;
-  readonly signal: AbortSignal | undefined;
+  /** The marker of the GC run doing the sweep, which is not a leftover. */
+  readonly ownRunKey?: string | undefined;
+  readonly signal?: AbortSignal | undefined;
 }
 
 /**
  * Expired GC-run markers: counted, and removed by a real run. Removing one
  * changes nothing for pushes (they no longer obey it); a run that was only
  * stalled writes its marker again before its next delete batch.
+ *
+ * @example
+ * ```ts
+ * const store = await image.openBucket(location, { signal });
+ * const runs = await image.sweepGcRuns({ store, dryRun: true, now: new Date(), gracePeriodMs: 0, signal });
+ * console.log(`${runs.expired} stale GC marker(s): ${runs.expiredKeys.join(', ')}`);
+ * ```
  */
 export async function sweepGcRuns(sweep: LeftoverSweep): Promise<GcRunFigures> {
   const { store, dryRun, now, ownRunKey, signal } = sweep;
@@ -102,6 +113,12 @@ export async function sweepGcRuns(sweep: LeftoverSweep): Promise<GcRunFigures> {
  * upload older than that is taken for abandoned, and a writer still on it
  * fails (its object never appears half-written). Pushes never write a tag
  * or lease as a multipart upload (they are small single writes).
+ *
+ * @example
+ * ```ts
+ * const uploads = await image.sweepPendingUploads({ store, dryRun: true, now: new Date(), gracePeriodMs: 3_600_000, signal });
+ * if (uploads.checked) for (const upload of uploads.staleUploads) console.log(`abandoned upload of ${upload.key} since ${upload.initiated}`);
+ * ```
  */
 export async function sweepPendingUploads(sweep: LeftoverSweep): Promise<PendingUploadFigures> {
   const { store, dryRun, now, gracePeriodMs, signal } = sweep;
