@@ -231,8 +231,8 @@ export interface StorageBackend {
   listPendingUploads?(options?: ListPendingUploadsOptions): Promise<PendingUploadPage>;
   /**
    * Aborts a pending upload and frees what it stored (capability
-   * `pendingUploads`). A write still running on it then fails; no object
-   * appears and none is changed. An upload that is gone already (completed
+   * `pendingUploads`). A write still running on it then fails with
+   * BACKEND_ERROR; no object appears and none is changed. An upload that is gone already (completed
    * or aborted meanwhile) is not an error.
    */
   abortPendingUpload?(upload: Pick<PendingUpload, 'key' | 'id'>, options?: CallOptions): Promise<void>;

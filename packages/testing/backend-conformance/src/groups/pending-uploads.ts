@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect } from 'vitest';
-import { S3loError, listAllPendingUploads, type PendingUpload, type StorageBackend } from '@s3lo/core/storage';
+import { listAllPendingUploads, type PendingUpload, type StorageBackend } from '@s3lo/core/storage';
 import { expectAbsent, expectBucketHolds, type Suite } from '../context.js';
 import { describeError, expectS3loError } from '../expect-error.js';
 import { payloadChunks } from '../payload.js';
@@ -68,11 +68,7 @@ export function pendingUploadTests(suite: Suite): void {
       } finally {
         open();
       }
-      const outcome = await writing.then(
-        () => 'completed',
-        (error: unknown) => (S3loError.isInstance(error) ? 'failed' : `failed with a non-S3loError: ${describeError(error)}`),
-      );
-      expect(outcome, 'the write whose upload was aborted').toBe('failed');
+      await expectS3loError(writing, 'BACKEND_ERROR', 'the write whose upload was aborted');
       await expectAbsent(backend, 'pending/in-flight', 'after aborting the upload');
       expect(await pendingUploadsOf(backend), 'pending uploads after the abort').toEqual([]);
       await expectBucketHolds(backend, [], 'after aborting the upload');
