@@ -65,8 +65,13 @@ export async function writeAtomically(write: AtomicWrite): Promise<boolean> {
     handle = undefined;
     // The last moment an abort can still prevent the object from appearing.
     throwIfAborted(signal);
-    if (write.exclusive) await linkExclusive(temp, target, key);
-    else await renameOver(temp, target, key);
+    try {
+      if (write.exclusive) await linkExclusive(temp, target, key);
+      else await renameOver(temp, target, key);
+    } catch (error) {
+      if (errnoCode(error) === 'ENOENT' && !(await exists(temp))) throw temporaryFileRemoved(key, error);
+      throw error;
+    }
     placed = true;
     if (write.fsync) await syncDirectory(dir);
     return true;
@@ -77,6 +82,19 @@ export async function writeAtomically(write: AtomicWrite): Promise<boolean> {
     // After a rename the temporary name is gone; after a link it is a second name to drop.
     if (!placed || write.exclusive) await rm(temp, { force: true }).catch(() => undefined);
   }
+}
+
+/** The write's temporary file vanished before it was moved into place: someone aborted it as a pending upload. */
+function temporaryFileRemoved(key: string, cause: unknown): S3loError {
+  return new S3loError(ErrorCode.BACKEND_ERROR, `put ${JSON.stringify(key)}: the write was aborted (its temporary file was removed, e.g. by a clean that took it for abandoned)`, {
+    cause,
+    details: { key },
+    hint: 'write it again',
+  });
+}
+
+async function exists(path: string): Promise<boolean> {
+  return (await lstat(path).catch(() => undefined)) !== undefined;
 }
 
 const BATCH_BYTES = 256 * 1024;

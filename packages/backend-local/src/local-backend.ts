@@ -19,7 +19,10 @@ import {
   type GetOptions,
   type ListOptions,
   type ListPage,
+  type ListPendingUploadsOptions,
   type ObjectInfo,
+  type PendingUpload,
+  type PendingUploadPage,
   type PutBody,
   type PutOptions,
   type StorageBackend,
@@ -29,6 +32,7 @@ import { enterOrCreate, pruneEmptyDirectories } from './directories.js';
 import { errnoCode, escapesRoot, keyConflict, noBucketDirectory, notFound, toS3loError } from './fs-errors.js';
 import { decodeToken, encodeToken, startDirectory, walk, type WalkEntry } from './list.js';
 import { assertLocalKey, isInside, splitKey } from './paths.js';
+import { decodeCursor, listTemporaryFiles, removeTemporaryFile } from './pending-uploads.js';
 
 /** Options of {@link LocalBackend}. */
 export interface LocalBackendOptions {
@@ -87,6 +91,8 @@ export class LocalBackend implements StorageBackend {
     conditionalCreate: true,
     // A file:// URL is not a presigned URL: there is nothing to sign, and no one else can fetch it.
     presignedGet: false,
+    // The temporary files of writes that never finished (see pending-uploads.ts).
+    pendingUploads: true,
   });
 
   readonly #fsync: boolean;
@@ -250,6 +256,41 @@ export class LocalBackend implements StorageBackend {
     } finally {
       await handle.close().catch(() => undefined);
     }
+  }
+
+  /**
+   * The temporary files of unfinished writes (a killed process leaves its
+   * own behind): `id` is the file's path in the bucket, `initiated` its
+   * mtime, which a write still running keeps recent.
+   */
+  async listPendingUploads(options: ListPendingUploadsOptions = {}): Promise<PendingUploadPage> {
+    const { signal } = options;
+    const prefix = options.prefix ?? '';
+    assertValidPrefix(prefix);
+    const pageSize = options.pageSize ?? MAX_PAGE_SIZE;
+    if (!Number.isSafeInteger(pageSize) || pageSize < 1) {
+      throw new S3loError(ErrorCode.INVALID_ARGUMENT, `pageSize must be a positive integer, got ${String(options.pageSize)}`);
+    }
+    const after = options.continuationToken === undefined ? undefined : decodeCursor(options.continuationToken);
+    throwIfAborted(signal);
+    try {
+      const root = await this.#existingRoot();
+      if (root === undefined) return { uploads: [] };
+      return await listTemporaryFiles(root, { prefix, after, limit: Math.min(pageSize, MAX_PAGE_SIZE), signal });
+    } catch (error) {
+      throw toS3loError(error, { op: 'list pending uploads', signal });
+    }
+  }
+
+  /** Removes an unfinished write's temporary file; a write still running on it then fails, and its key stays as it was. */
+  async abortPendingUpload(upload: Pick<PendingUpload, 'key' | 'id'>, options: CallOptions = {}): Promise<void> {
+    const { signal } = options;
+    throwIfAborted(signal);
+    const root = await this.#existingRoot().catch((error: unknown) => {
+      throw toS3loError(error, { op: 'abort pending upload', signal });
+    });
+    if (root === undefined) return;
+    await removeTemporaryFile(root, upload.id, signal);
   }
 
   async #write(

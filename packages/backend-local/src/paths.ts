@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { sep } from 'node:path';
 import { ErrorCode, S3loError, assertValidKey } from '@s3lo/core/storage';
 
-const TEMP_MARK = '.s3lo-tmp-';
+/** What marks a temporary file's name, before its 16 random hex digits. */
+export const TEMP_MARK = '.s3lo-tmp-';
 const TEMP_NAME = /^\..*\.s3lo-tmp-[0-9a-f]{16}$/s;
 const MAX_NAME_BYTES = 255;
 

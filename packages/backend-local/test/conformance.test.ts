@@ -1,4 +1,5 @@
-import { mkdir, mkdtemp, readdir, rm, rmdir } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, readdir, rm, rmdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describeBackendConformance } from '@s3lo/backend-conformance';
@@ -33,5 +34,13 @@ describeBackendConformance({
     const path = join(backend.bucket, ...key.split('/'));
     await mkdir(path, { recursive: true });
     return () => rmdir(path);
+  },
+  // What a write killed mid-way leaves: its temporary file beside the key, never renamed into place.
+  async leavePendingUpload(backend, key) {
+    const parts = key.split('/');
+    const name = parts.pop() as string;
+    const dir = join(backend.bucket, ...parts);
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, `.${name}.s3lo-tmp-${randomBytes(8).toString('hex')}`), 'half of a blob');
   },
 });

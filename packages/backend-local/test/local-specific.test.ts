@@ -280,7 +280,61 @@ describe('temporary files', () => {
     expect(await text(backend, 'blobs/sha256/victim'), 'the key after the crash').toBe('the original');
     expect((await backend.list()).objects.map((o) => o.key), 'listing after the crash').toEqual(['blobs/sha256/victim']);
     expect(await readdir(dir), 'the crash leaves its temporary file behind, hidden').toContain(temp);
+    // ...and it is a pending upload: listed with the key it was writing, removed by an abort.
+    const { uploads } = await backend.listPendingUploads();
+    expect(uploads.map((u) => [u.key, u.id])).toEqual([['blobs/sha256/victim', `blobs/sha256/${temp}`]]);
+    await backend.abortPendingUpload(uploads[0] as { key: string; id: string });
+    expect(await filesUnder(bucket), 'after aborting the pending upload').toEqual(['blobs/sha256/victim']);
+    expect(await text(backend, 'blobs/sha256/victim'), 'the key after the abort').toBe('the original');
   }, 30_000);
+
+  it('as pending uploads: a name too long to carry its key gives the directory as key; ids that are no temporary files are refused', async () => {
+    const short = '..s3lo-tmp-0123456789abcdef';
+    await mkdir(join(bucket, 'dir'), { recursive: true });
+    await writeFile(join(bucket, 'dir', short), 'x');
+    await writeFile(join(bucket, 'dir', 'object'), 'kept');
+    expect((await backend.listPendingUploads()).uploads.map((u) => [u.key, u.id])).toEqual([['dir/', `dir/${short}`]]);
+    for (const id of ['dir/object', 'dir', `${leftover}/x`, '../escape.s3lo-tmp-0123456789abcdef']) {
+      await expectS3loError(backend.abortPendingUpload({ key: 'dir/object', id }), [ErrorCode.INVALID_ARGUMENT, ErrorCode.INVALID_KEY], `abort with id ${id}`);
+    }
+    expect(await filesUnder(bucket)).toEqual(['dir/..s3lo-tmp-0123456789abcdef', 'dir/object']);
+    await backend.abortPendingUpload({ key: 'dir/', id: `dir/${short}` });
+    expect(await filesUnder(bucket)).toEqual(['dir/object']);
+  });
+
+  it('as pending uploads: are not found or removed through a symbolic link out of the bucket', async () => {
+    const outside = join(scratch, 'outside');
+    await mkdir(outside);
+    await writeFile(join(outside, leftover), 'not ours');
+    await mkdir(bucket);
+    await symlink(outside, join(bucket, 'link'));
+    expect((await backend.listPendingUploads()).uploads).toEqual([]);
+    await expectS3loError(backend.abortPendingUpload({ key: 'link/abc', id: `link/${leftover}` }), [ErrorCode.INVALID_KEY, ErrorCode.PERMISSION_DENIED], 'abort through a link');
+    expect(await readdir(outside)).toEqual([leftover]);
+  });
+
+  it('removed under a write in flight fail that write with BACKEND_ERROR, and the key keeps its previous object', async () => {
+    await backend.put('a/key', Buffer.from('previous'));
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    async function* held(): AsyncGenerator<Buffer> {
+      yield Buffer.alloc(1000, 1);
+      await gate;
+      yield Buffer.alloc(1000, 2);
+    }
+    const writing = backend.put('a/key', held());
+    let uploads: readonly { key: string; id: string }[] = [];
+    while (uploads.length === 0) {
+      uploads = (await backend.listPendingUploads()).uploads;
+      if (uploads.length === 0) await sleep(5);
+    }
+    await backend.abortPendingUpload(uploads[0] as { key: string; id: string });
+    open();
+    const error = await expectS3loError(writing, 'BACKEND_ERROR', 'the write whose temporary file was removed');
+    expect(error.message).toContain('temporary file was removed');
+    expect(await text(backend, 'a/key')).toBe('previous');
+    expect(await filesUnder(bucket)).toEqual(['a/key']);
+  });
 });
 
 describe('deletes', () => {

@@ -143,6 +143,22 @@ export interface S3BackendOptions {
    */
   readonly conditionalMultipart?: boolean;
   /**
+   * Claim the `pendingUploads` capability: `listPendingUploads()` and
+   * `abortPendingUpload()` use ListMultipartUploads and
+   * AbortMultipartUpload, so `s3lo clean` finds the multipart uploads that
+   * killed pushes left behind (stored, billed, invisible to listings) and
+   * aborts the abandoned ones. AWS S3 and Ceph RGW implement both; a store
+   * that answers 501 NotImplemented (s3rver) makes them throw UNSUPPORTED,
+   * which `clean` reports as "not checked". MinIO has listed only the
+   * uploads of one exact key, so it finds none of these.
+   * @default true
+   * @example
+   * ```ts
+   * new S3Backend('images', { endpoint: 'http://127.0.0.1:4568', pendingUploads: false }); // s3rver
+   * ```
+   */
+  readonly pendingUploads?: boolean;
+  /**
    * Objects larger than this are uploaded in parts (multipart upload);
    * smaller ones in one PutObject, buffered in memory first so the request
    * can be retried and a short body is caught before anything is sent.
@@ -337,6 +353,7 @@ export interface ResolvedSettings {
   readonly storageClass: (key: string) => string | undefined;
   readonly conditionalCreate: boolean;
   readonly conditionalMultipart: boolean;
+  readonly pendingUploads: boolean;
   readonly multipartThreshold: number;
   readonly partSize: number;
   readonly partConcurrency: number;
@@ -418,6 +435,7 @@ export function resolveSettings(options: S3BackendOptions, env: NodeJS.ProcessEn
     storageClass: typeof storageClass === 'function' ? storageClass : () => storageClass,
     conditionalCreate: options.conditionalCreate ?? !custom,
     conditionalMultipart: options.conditionalMultipart ?? !custom,
+    pendingUploads: options.pendingUploads ?? true,
     multipartThreshold: positiveInteger(options.multipartThreshold, 'multipartThreshold', 16 * MiB),
     partSize,
     partConcurrency: positiveInteger(options.partConcurrency, 'partConcurrency', 4),

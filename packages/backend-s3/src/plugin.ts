@@ -21,6 +21,7 @@ const OPTION_TYPES: Readonly<Record<Exclude<keyof S3BackendOptions, ProgramOnlyO
   storageClass: 'storage class',
   conditionalCreate: 'boolean',
   conditionalMultipart: 'boolean',
+  pendingUploads: 'boolean',
   multipartThreshold: 'number',
   partSize: 'number',
   partConcurrency: 'number',

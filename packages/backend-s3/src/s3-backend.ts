@@ -15,7 +15,10 @@ import {
   type GetOptions,
   type ListOptions,
   type ListPage,
+  type ListPendingUploadsOptions,
   type ObjectInfo,
+  type PendingUpload,
+  type PendingUploadPage,
   type PresignOptions,
   type PutBody,
   type PutOptions,
@@ -28,6 +31,7 @@ import { deleteFailure, httpStatus, noSuchBucket, noSuchKey, toS3loError } from 
 import { MAX_PAGE_SIZE, listPage } from './list.js';
 import { resolveSettings, type ResolvedSettings, type S3BackendOptions } from './options.js';
 import { MemoryBudget } from './memory-budget.js';
+import { abortUpload, listMultipartUploads } from './pending-uploads.js';
 import { upload } from './upload.js';
 
 /** DeleteObjects' limit per request. */
@@ -95,6 +99,7 @@ export class S3Backend implements StorageBackend {
       serverSideCopy: true,
       conditionalCreate: this.#settings.conditionalCreate,
       presignedGet: true,
+      pendingUploads: this.#settings.pendingUploads,
     });
   }
 
@@ -289,6 +294,48 @@ export class S3Backend implements StorageBackend {
     } catch (error) {
       throw toS3loError(error, { op: 'presign', bucket: this.bucket, key, endpoint, signal });
     }
+  }
+
+  /**
+   * Multipart uploads in progress or abandoned (ListMultipartUploads),
+   * with their UploadId and start time. Capability `pendingUploads`.
+   */
+  async listPendingUploads(options: ListPendingUploadsOptions = {}): Promise<PendingUploadPage> {
+    const { signal, continuationToken } = options;
+    const prefix = options.prefix ?? '';
+    assertValidPrefix(prefix);
+    const pageSize = options.pageSize ?? MAX_PAGE_SIZE;
+    if (!Number.isSafeInteger(pageSize) || pageSize < 1) {
+      throw new S3loError(ErrorCode.INVALID_ARGUMENT, `pageSize must be a positive integer, got ${String(options.pageSize)}`);
+    }
+    this.#assertPendingUploads();
+    throwIfAborted(signal);
+    const handle = await this.#client(signal);
+    const page = await listMultipartUploads({ handle, bucket: this.bucket, prefix, pageSize: Math.min(pageSize, MAX_PAGE_SIZE), continuationToken, signal });
+    this.#bucketSeen = true;
+    return page;
+  }
+
+  /** Aborts a multipart upload (AbortMultipartUpload): its parts are freed, a put still sending it fails. Capability `pendingUploads`. */
+  async abortPendingUpload(upload: Pick<PendingUpload, 'key' | 'id'>, options: CallOptions = {}): Promise<void> {
+    const { signal } = options;
+    assertValidKey(upload.key);
+    if (typeof upload.id !== 'string' || upload.id === '') {
+      throw new S3loError(ErrorCode.INVALID_ARGUMENT, `a pending upload's id is its UploadId, got ${JSON.stringify(upload.id)}`);
+    }
+    this.#assertPendingUploads();
+    throwIfAborted(signal);
+    const handle = await this.#client(signal);
+    await abortUpload(handle, this.bucket, upload, signal);
+    this.#bucketSeen = true;
+  }
+
+  #assertPendingUploads(): void {
+    if (this.capabilities.pendingUploads) return;
+    throw new S3loError(ErrorCode.UNSUPPORTED, `pending uploads are not enabled for bucket ${JSON.stringify(this.bucket)} (its store may not implement ListMultipartUploads)`, {
+      details: { bucket: this.bucket },
+      hint: 'if the store implements ListMultipartUploads (AWS, Ceph RGW), set the pendingUploads option',
+    });
   }
 
   async close(): Promise<void> {

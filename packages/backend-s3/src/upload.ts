@@ -65,10 +65,20 @@ export async function upload(request: UploadRequest, body: PutBody): Promise<voi
     operation.abort(error);
     await reader.cancel();
     source.destroy();
+    if (errorName(error) === 'NoSuchUpload') throw uploadAborted(context, error);
     throw toS3loError(error, context);
   } finally {
     signal?.removeEventListener('abort', onAbort);
   }
+}
+
+/** The multipart upload was aborted under the put (abortPendingUpload, e.g. by a clean that took it for abandoned). */
+function uploadAborted(context: ErrorContext, cause: unknown): S3loError {
+  return new S3loError(ErrorCode.BACKEND_ERROR, `put ${JSON.stringify(context.key)}: its multipart upload was aborted meanwhile (by a clean that took it for abandoned?)`, {
+    cause,
+    details: { bucket: context.bucket, key: context.key },
+    hint: 'write it again',
+  });
 }
 
 /** Refuses a conditional put that needs a multipart upload on a store that does not check If-None-Match on its completion. */

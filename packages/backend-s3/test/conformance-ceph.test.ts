@@ -1,7 +1,7 @@
 import { describe, it } from 'vitest';
 import { describeBackendConformance } from '@s3lo/backend-conformance';
 import type { S3Backend } from '../src/index.js';
-import { denyDelete, freshBackend, testServer } from './servers.js';
+import { denyDelete, freshBackend, leaveMultipartUpload, testServer } from './servers.js';
 
 const server = testServer('ceph-rgw');
 
@@ -19,5 +19,7 @@ if (server === undefined) {
     // A bucket policy denying s3:DeleteObject on the key: DeleteObjects then
     // reports that key in Errors (AccessDenied) and deletes the others.
     blockDelete: (backend, key) => denyDelete(server, (backend as S3Backend).bucket, key),
+    // A put killed mid-upload: CreateMultipartUpload and one part, never completed.
+    leavePendingUpload: async (backend, key) => void (await leaveMultipartUpload(server, (backend as S3Backend).bucket, key)),
   });
 }

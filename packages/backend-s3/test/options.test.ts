@@ -45,6 +45,7 @@ describe('settings', () => {
       responseChecksumValidation: undefined,
       conditionalCreate: true,
       conditionalMultipart: true,
+      pendingUploads: true,
     });
     expect(settings.storageClass('blobs/sha256/x')).toBeUndefined();
   });
@@ -58,8 +59,11 @@ describe('settings', () => {
         responseChecksumValidation: 'WHEN_REQUIRED',
         conditionalCreate: false,
         conditionalMultipart: false,
+        // ListMultipartUploads is core S3 (AWS, Ceph RGW); a store without it answers 501, reported as UNSUPPORTED.
+        pendingUploads: true,
       });
       expect(settings.storageClass('blobs/x')).toBeUndefined();
+      expect(resolveSettings({ endpoint: 'http://127.0.0.1:9000', pendingUploads: false }, {}).pendingUploads).toBe(false);
     }
   });
 
@@ -249,6 +253,7 @@ describe('plugin', () => {
         'storageClass',
         'conditionalCreate',
         'conditionalMultipart',
+        'pendingUploads',
         'multipartThreshold',
         'partSize',
         'partConcurrency',

@@ -13,7 +13,7 @@ import { ErrorCode, S3loError } from '@s3lo/core/storage';
 import { createS3Client, type S3TestServer } from '@s3lo/s3-servers';
 import { injectS3Servers } from '@s3lo/s3-servers/vitest';
 import { S3Backend, type S3BackendOptions } from '../src/index.js';
-import { backendOptions, pendingUploads, removeBucket } from './servers.js';
+import { backendOptions, leaveMultipartUpload, pendingUploads, removeBucket } from './servers.js';
 
 const MiB = 1024 * 1024;
 
@@ -506,6 +506,35 @@ describe.each(injectS3Servers())('s3 backend on $kind', (server) => {
         expect(error.code).toBe(ErrorCode.NOT_FOUND);
         expect(error.message).toContain('key "nope" does not exist');
       }
+    });
+  });
+
+  describe('pending uploads (ListMultipartUploads)', () => {
+    it('a multipart upload left behind is listed with its UploadId and start time, and aborted', async ({ skip }) => {
+      if (!server.capabilities.listMultipartUploads) skip('the server has no ListMultipartUploads');
+      const backend = recorded();
+      const uploadId = await leaveMultipartUpload(server, bucket, 'blobs/sha256/left');
+      const page = await backend.listPendingUploads({ prefix: 'blobs/' });
+      expect(page.uploads.map((u) => [u.key, u.id])).toEqual([['blobs/sha256/left', uploadId]]);
+      expect(Math.abs((page.uploads[0] as { initiated: Date }).initiated.getTime() - Date.now())).toBeLessThan(60_000);
+      await backend.abortPendingUpload({ key: 'blobs/sha256/left', id: uploadId });
+      expect(commands(recorder.sent, 'AbortMultipartUploadCommand').map((r) => r.input['UploadId'])).toEqual([uploadId]);
+      expect(await pendingUploads(server, bucket)).toEqual([]);
+    });
+
+    it('a store answering 501 NotImplemented makes the claimed capability UNSUPPORTED, with a hint', async ({ skip }) => {
+      if (server.capabilities.listMultipartUploads) skip('the server has ListMultipartUploads');
+      const error = await rejection(own({ pendingUploads: true }).listPendingUploads());
+      expect(error.code).toBe(ErrorCode.UNSUPPORTED);
+      expect(error.hint).toContain('pendingUploads');
+    });
+
+    it('without the capability, both methods are UNSUPPORTED and send nothing', async () => {
+      const backend = recorded({ pendingUploads: false });
+      expect(backend.capabilities.pendingUploads).toBe(false);
+      expect((await rejection(backend.listPendingUploads())).code).toBe(ErrorCode.UNSUPPORTED);
+      expect((await rejection(backend.abortPendingUpload({ key: 'k', id: 'x' }))).code).toBe(ErrorCode.UNSUPPORTED);
+      expect(recorder.sent).toEqual([]);
     });
   });
 

@@ -1,11 +1,13 @@
 import {
   AbortMultipartUploadCommand,
+  CreateMultipartUploadCommand,
   DeleteBucketCommand,
   DeleteBucketPolicyCommand,
   DeleteObjectsCommand,
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
   PutBucketPolicyCommand,
+  UploadPartCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { createS3Client, type S3ServerKind, type S3TestServer } from '@s3lo/s3-servers';
@@ -29,6 +31,7 @@ export function backendOptions(server: S3TestServer, extra: S3BackendOptions = {
     region: server.region,
     credentials: { accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey },
     conditionalCreate: server.capabilities.conditionalCreate,
+    pendingUploads: server.capabilities.listMultipartUploads,
     clientSideListing: server.kind === 's3rver',
     // Quick failures in tests; the servers are on loopback.
     maxAttempts: 3,
@@ -52,6 +55,14 @@ export function adminClient(server: S3TestServer): S3Client {
 export async function pendingUploads(server: S3TestServer, bucket: string): Promise<{ key: string; uploadId: string }[]> {
   const output = await adminClient(server).send(new ListMultipartUploadsCommand({ Bucket: bucket }));
   return (output.Uploads ?? []).map((u) => ({ key: u.Key ?? '', uploadId: u.UploadId ?? '' }));
+}
+
+/** What a put killed mid-upload leaves: a multipart upload with one part sent, never completed nor aborted. */
+export async function leaveMultipartUpload(server: S3TestServer, bucket: string, key: string): Promise<string> {
+  const client = adminClient(server);
+  const { UploadId } = await client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }));
+  await client.send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId, PartNumber: 1, Body: Buffer.from('half of a blob') }));
+  return UploadId as string;
 }
 
 /** Empties and deletes a bucket: objects, multipart uploads in progress, policy. */

@@ -175,7 +175,7 @@ describe('stats, delete, clean', () => {
     for (const tag of ['all', 'arm64', 'two']) expect((await run(['delete', `local://./store/multi:${tag}`])).code).toBe(0);
     const dry = await json<Record<string, unknown>>(['clean', 'local://./store', '--grace', '0s']);
     expect(dry).toMatchObject({ dryRun: true, skippedRecent: 0, leases: { active: 0, expired: 0 } });
-    expect(Object.keys(dry).sort()).toEqual(['candidates', 'deleted', 'deletedDigests', 'dryRun', 'freedBytes', 'leases', 'roots', 'scanned', 'skippedInUse', 'skippedRecent']);
+    expect(Object.keys(dry).sort()).toEqual(['candidates', 'deleted', 'deletedDigests', 'dryRun', 'freedBytes', 'gcRuns', 'leases', 'roots', 'scanned', 'skippedInUse', 'skippedRecent', 'uploads']);
     const candidates = dry['candidates'] as number;
     expect(candidates).toBeGreaterThan(0);
     // Default grace (1h): everything just written is too young.

@@ -19,7 +19,9 @@ export const clean = defineCommand<CleanPlan, GcResult>({
   aliases: ['gc'],
   summary: 'garbage-collect blobs no tag references (dry run unless --confirm)',
   arguments: '<bucket>',
-  description: `Finds the blobs of a bucket that no tag references and no running push has leased, and that are older than the grace period, and deletes them with --confirm. Without --confirm nothing is deleted: it reports exactly what a real run would delete. Safe while pushes run. Works on the whole bucket (blobs are shared by every image), so a name filter is refused.`,
+  description: `Finds the blobs of a bucket that no tag references and no running push has leased, and that are older than the grace period, and deletes them with --confirm. Without --confirm nothing is deleted: it reports exactly what a real run would delete. Safe while pushes run. Works on the whole bucket (blobs are shared by every image), so a name filter is refused.
+
+It also finds what killed pushes and killed cleans leave behind, and removes it with --confirm: push leases that expired (a running push renews its own every 5 minutes; a dead push's lease expires 15 minutes after its last renewal), GC markers that expired (gc-runs/), and pending uploads older than the grace period that no running push owns (abandoned S3 multipart uploads, temporary files of interrupted local:// writes).`,
   examples: ['s3lo clean s3://my-bucket', 's3lo clean local://./store --confirm --grace 0s'],
   positionals: ['bucket'],
   options: ['confirm', 'grace', ...STORE_OPTIONS],
@@ -42,16 +44,30 @@ export const clean = defineCommand<CleanPlan, GcResult>({
       ...(plan.gracePeriodMs === undefined ? {} : { gracePeriodMs: plan.gracePeriodMs }),
     }),
   text: (result, context) => {
+    const { leases, gcRuns, uploads } = result;
+    const gone = (n: number, done: string, would: string): string => (n === 0 ? '' : result.dryRun ? ` (${would})` : ` (${done})`);
+    const odd = [gcRuns.capped > 0 ? `${gcRuns.capped} capped` : '', gcRuns.unreadable > 0 ? `${gcRuns.unreadable} unreadable` : ''].filter((part) => part !== '');
     const out = keyValues([
       ['Scanned', `${count(result.scanned, 'blob')}, ${count(result.roots, 'tag')}`],
       ['Unreferenced', count(result.candidates, 'blob')],
       [result.dryRun ? 'Would delete' : 'Deleted', `${count(result.deleted, 'blob')} (${formatBytes(result.freedBytes)})`],
       ['Kept (recent)', `${count(result.skippedRecent, 'blob')}, younger than the grace period`],
       ['Kept (in use)', `${count(result.skippedInUse, 'blob')}, leased or tagged meanwhile`],
-      ['Push leases', `${result.leases.active} active, ${result.leases.expired} expired${result.dryRun || result.leases.expired === 0 ? '' : ' (removed)'}`],
+      ['Push leases', `${leases.active} active, ${leases.expired} expired${gone(leases.expired, 'removed', 'would be removed')}`],
+      ['GC markers', `${gcRuns.active} active, ${gcRuns.expired} expired${gone(gcRuns.expired, 'removed', 'would be removed')}${odd.length > 0 ? `, ${odd.join(', ')}` : ''}`],
+      [
+        'Pending uploads',
+        uploads.checked
+          ? `${uploads.found} found, ${uploads.stale} abandoned${gone(uploads.stale, 'aborted', 'would be aborted')}, ${uploads.kept} kept (recent or leased)`
+          : 'not checked (the store cannot list them)',
+      ],
     ]);
-    if (result.dryRun && result.deleted > 0) context.note('dry run: nothing was deleted; run again with --confirm to delete them');
+    const leftovers = leases.expired + gcRuns.expired + uploads.stale;
+    if (result.dryRun && result.deleted + leftovers > 0) context.note('dry run: nothing was deleted; run again with --confirm to delete them');
     else if (result.dryRun) context.note('dry run: nothing was deleted');
+    if (gcRuns.capped + gcRuns.unreadable > 0) {
+      context.note(`warning: the bucket holds GC markers s3lo would never write (${odd.join(', ')}): pushes obey them only as the protocol allows; see gc-runs/ in the bucket`);
+    }
     return out;
   },
 });

@@ -1,10 +1,11 @@
-import { image, type ref } from '@s3lo/core';
+import { image, ref } from '@s3lo/core';
 import type { CopyResult } from '@s3lo/core/image';
 import { STORE_OPTIONS } from '../args/options.js';
 import { readConcurrency, readImageLocation, readBucketImage, readPlatforms, requireExplicitTag } from '../args/values.js';
 import { UsageError } from '../errors/usage-error.js';
 import { formatDuration } from '../args/duration.js';
 import { shortDigest } from '../output/digests.js';
+import { gcWaitLine } from '../output/gc-wait.js';
 import { count, formatBytes } from '../output/sizes.js';
 import { defineCommand, type CommandInput, type RunContext } from './command.js';
 import { needsOf } from './needs.js';
@@ -53,6 +54,8 @@ async function run(plan: TransferPlan, context: RunContext): Promise<TransferRes
   const { signal, registry, backendOptions } = context;
   const progress = context.progress();
   const corrupt: string[] = [];
+  const bucket = plan.destination.kind === 'bucket-image' ? ref.BucketLocation.from({ scheme: plan.destination.scheme, bucket: plan.destination.bucket }).toString() : '';
+  const note = (line: string): void => (progress.note === undefined ? context.note(line) : progress.note(line));
   try {
     const result = await image.copy(plan.source, plan.destination, {
       signal,
@@ -65,6 +68,8 @@ async function run(plan: TransferPlan, context: RunContext): Promise<TransferRes
       onProgress: (p) => progress.progress(p),
       onBlob: (digest, size, skipped) => progress.blob(digest, size, skipped),
       ...(plan.verifyExisting ? { verifyExisting: true, onCorruptExisting: (digest: string) => void corrupt.push(digest) } : {}),
+      // A push held back by a GC run (or a marker that only looks like one) says so.
+      onGcWait: (event) => note(gcWaitLine(event, bucket)),
     });
     return Object.defineProperty({ ...result }, elapsed, { value: performance.now() - started, enumerable: false });
   } finally {

@@ -25,6 +25,11 @@ export interface ProgressReporter {
   start(start: ProgressStart): void;
   progress(progress: BlobProgress): void;
   blob(digest: string, size: number, skipped: boolean): void;
+  /**
+   * Prints a line for people on stderr without tearing the bars (a
+   * reporter that draws none leaves this out: the line is then a plain note).
+   */
+  note?(line: string): void;
   /** Removes anything drawn; called when the transfer ends, however it ends. Idempotent. */
   finish(): void;
 }

@@ -48,6 +48,12 @@ export class TerminalProgress implements ProgressReporter {
     this.#state.blob(digest, size, skipped, this.#now());
   }
 
+  note(line: string): void {
+    // Over the bars: the next frame is drawn below the line.
+    this.#terminal.write(`${this.#drawn > 0 ? up(this.#drawn) : ''}${line}\n`);
+    this.#drawn = 0;
+  }
+
   finish(): void {
     if (this.#finished) return;
     this.#finished = true;

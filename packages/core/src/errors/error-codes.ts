@@ -39,6 +39,12 @@ export const ErrorCode = {
   PLUGIN_INCOMPATIBLE: 'PLUGIN_INCOMPATIBLE',
   /** Credentials were refused or missing. */
   PERMISSION_DENIED: 'PERMISSION_DENIED',
+  /**
+   * A push's lease lapsed before its tag was written (its renewals failed
+   * for longer than its lifetime): a garbage collection may have deleted
+   * its blobs meanwhile, so it wrote no tag. Running the push again is safe.
+   */
+  LEASE_EXPIRED: 'LEASE_EXPIRED',
   /** The operation was cancelled through its AbortSignal. */
   ABORTED: 'ABORTED',
   /** The store failed in a way none of the codes above describes. */

@@ -23,5 +23,17 @@ export {
 } from './copy/copy-image.js';
 export { openSource, openSink, type OpenLocationOptions } from './copy/open-location.js';
 export { BucketImageSource } from './copy/bucket-source.js';
-export { BucketImageSink } from './copy/bucket-sink.js';
-export { GcRunLayout, startGcRun, waitForGcRuns, type GcRunMarker, type WaitForGcRunsOptions } from './gc-runs.js';
+export { BucketImageSink, type BucketSinkOptions } from './copy/bucket-sink.js';
+export {
+  GcRunLayout,
+  startGcRun,
+  readGcRuns,
+  judgeGcRun,
+  waitForGcRuns,
+  type GcRunMarker,
+  type GcRunInfo,
+  type GcWaitEvent,
+  type ReadGcRunsOptions,
+  type WaitForGcRunsOptions,
+} from './gc-runs.js';
+export { CLOCK_SKEW_MS, systemClock, type Clock } from './protocol-clock.js';

@@ -28,6 +28,51 @@ export interface BackendCapabilities {
   readonly conditionalCreate: boolean;
   /** `presignGet()` returns a URL anyone can GET the object from until it expires. */
   readonly presignedGet: boolean;
+  /**
+   * `listPendingUploads()` lists the uploads that were started and neither
+   * completed nor aborted (S3 multipart uploads, a filesystem's temporary
+   * files of interrupted writes: storage that is used, maybe billed, and
+   * invisible to `list`), and `abortPendingUpload()` removes one. Optional
+   * so that backends written before it keep compiling: absent means false,
+   * and the two methods are then absent or throw UNSUPPORTED.
+   */
+  readonly pendingUploads?: boolean;
+}
+
+/** An upload that was started and neither completed nor aborted (capability `pendingUploads`). */
+export interface PendingUpload {
+  /**
+   * The key the upload writes. Where the store cannot tell (a local
+   * temporary file whose name was too long to carry it), the prefix of the
+   * directory it writes into, ending in `/`.
+   */
+  readonly key: string;
+  /** What names the upload to {@link StorageBackend.abortPendingUpload}: S3's UploadId, a temporary file's path. */
+  readonly id: string;
+  /**
+   * When the upload began, or where the store keeps no start time, when it
+   * last wrote (a filesystem's mtime, which keeps an upload still writing
+   * young). Age decides whether an upload is abandoned: a young one may
+   * belong to a write still running.
+   */
+  readonly initiated: Date;
+}
+
+/** Options of {@link StorageBackend.listPendingUploads}. */
+export interface ListPendingUploadsOptions extends CallOptions {
+  /** Only uploads whose key starts with this string. */
+  readonly prefix?: string;
+  /** The most uploads in one page; default and cap 1000. */
+  readonly pageSize?: number;
+  /** The `nextToken` of the previous page. */
+  readonly continuationToken?: string;
+}
+
+/** One page of pending uploads, in ascending key order (uploads of one key in the store's order). */
+export interface PendingUploadPage {
+  readonly uploads: readonly PendingUpload[];
+  /** Pass to the next call to get the next page; absent on the last page. */
+  readonly nextToken?: string;
 }
 
 /** What a backend knows about one stored object. */
@@ -180,6 +225,19 @@ export interface StorageBackend {
   copy?(sourceKey: string, destinationKey: string, options?: CallOptions): Promise<void>;
   /** A URL to GET the object without credentials (capability `presignedGet`). */
   presignGet?(key: string, options: PresignOptions): Promise<string>;
+  /**
+   * One page of the uploads started and neither completed nor aborted
+   * (capability `pendingUploads`). An upload in flight in this or another
+   * process is listed too: only its age tells an abandoned one.
+   */
+  listPendingUploads?(options?: ListPendingUploadsOptions): Promise<PendingUploadPage>;
+  /**
+   * Aborts a pending upload and frees what it stored (capability
+   * `pendingUploads`). A write still running on it then fails with
+   * BACKEND_ERROR; no object appears and none is changed. An upload that is gone already (completed
+   * or aborted meanwhile) is not an error.
+   */
+  abortPendingUpload?(upload: Pick<PendingUpload, 'key' | 'id'>, options?: CallOptions): Promise<void>;
   /** Releases connections, file handles, timers. The backend is unusable afterwards. */
   close?(): Promise<void>;
 }

@@ -7,6 +7,7 @@ export * from './backend.js';
 export type { BackendOptions, BackendPlugin } from './plugin.js';
 export { assertValidKey, assertValidPrefix, MAX_KEY_BYTES } from './key.js';
 export { listAll, listCommonPrefixes, listDirectObjects } from './list-all.js';
+export { listAllPendingUploads, supportsPendingUploads } from './pending-uploads.js';
 export { mapConcurrent } from './map-concurrent.js';
 export { deleteResult } from './delete-result.js';
 export { bucketNotFound, isBucketNotFound } from './missing-bucket.js';

@@ -128,10 +128,11 @@ describe('gc (logic, in-memory test double)', () => {
 
   it('deletes expired leases only in a real run', async () => {
     const { registry, backend, store, url } = await bucketWithOrphans();
-    const expired = await writeLease(store, [], { now: new Date(Date.now() - 2 * 86_400_000) });
-    expect((await gc(url, { registry, dryRun: true })).leases).toEqual({ active: 0, expired: 1 });
+    // A crashed push's: written long ago, never renewed.
+    const expired = await writeLease(store, [], { now: new Date(Date.now() - 2 * 86_400_000), renewEveryMs: 0 });
+    expect((await gc(url, { registry, dryRun: true })).leases).toEqual({ active: 0, expired: 1, removed: 0 });
     expect(backend.keys('leases/')).toEqual([expired.key]);
-    await gc(url, { registry });
+    expect((await gc(url, { registry })).leases).toEqual({ active: 0, expired: 1, removed: 1 });
     expect(backend.keys('leases/')).toEqual([]);
   });
 });

@@ -19,6 +19,8 @@ interface Stored {
 export interface MemoryHooks {
   beforeList?: (options: ListOptions) => Promise<void> | void;
   beforeGet?: (key: string) => Promise<void> | void;
+  /** Runs before a put stores its bytes (a slow write, staged). */
+  beforePut?: (key: string) => Promise<void> | void;
   /** Return a per-key failure for keys that must not be deleted. */
   deleteFailure?: (key: string) => S3loError | undefined;
 }
@@ -42,6 +44,7 @@ export class MemoryBackend implements StorageBackend {
 
   async put(key: string, body: PutBody, _options?: PutOptions): Promise<void> {
     const bytes = await readAllCapped(bodyToStream(body), 1 << 30, key);
+    await this.hooks.beforePut?.(key);
     this.objects.set(key, { bytes, lastModified: new Date() });
   }
 

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, it as vitestIt, type TestFunction } from 'vitest';
-import { listAll, type PutBody, type StorageBackend } from '@s3lo/core/storage';
+import { listAll, listAllPendingUploads, type PendingUpload, type PutBody, type StorageBackend } from '@s3lo/core/storage';
 import type { ConformanceBucket, ResolvedTarget } from './target.js';
 import { describeError, expectS3loError } from './expect-error.js';
 import { collectListing, assertSameKeys } from './listing.js';
@@ -16,8 +16,9 @@ export interface Suite {
 
 /**
  * A fresh bucket before every test; after it, a teardown that lists the
- * bucket and fails the test if anything was left behind (tests delete what
- * they write, and a failed write must leave nothing), then disposes of it.
+ * bucket (and its pending uploads, where the backend can list them) and
+ * fails the test if anything was left behind (tests delete what they
+ * write, and a failed write must leave nothing), then disposes of it.
  */
 export function registerBucketLifecycle(target: ResolvedTarget): Suite {
   let current: ConformanceBucket | undefined;
@@ -36,10 +37,16 @@ export function registerBucketLifecycle(target: ResolvedTarget): Suite {
     current = undefined;
     if (bucket === undefined) return;
     const leftovers: string[] = [];
+    const pending: PendingUpload[] = [];
     let listError: unknown;
     try {
       for await (const object of listAll(bucket.backend)) leftovers.push(object.key);
       if (leftovers.length > 0) await bucket.backend.deleteMany(leftovers);
+      // A failed or aborted write must leave no pending upload either, where the backend can tell.
+      if (bucket.backend.capabilities.pendingUploads === true) {
+        for await (const upload of listAllPendingUploads(bucket.backend)) pending.push(upload);
+        for (const upload of pending) await bucket.backend.abortPendingUpload?.(upload);
+      }
     } catch (error) {
       listError = error;
     }
@@ -52,6 +59,10 @@ export function registerBucketLifecycle(target: ResolvedTarget): Suite {
     // one more error about them would only bury the real one.
     if (context.task.result?.state === 'fail') return;
     if (listError !== undefined) throw new Error(`teardown: listing the bucket failed: ${describeError(listError)}`, { cause: listError });
+    if (pending.length > 0) {
+      const shown = pending.slice(0, 10).map((u) => JSON.stringify(u.key)).join(', ');
+      throw new Error(`teardown: the test left ${pending.length} pending upload(s) in the bucket: ${shown}. A failed or aborted write must leave no pending upload.`);
+    }
     if (leftovers.length > 0) {
       const shown = leftovers.slice(0, 10).map((k) => JSON.stringify(k)).join(', ');
       throw new Error(

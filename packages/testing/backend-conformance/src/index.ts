@@ -13,6 +13,7 @@ import { deleteTests } from './groups/deletes.js';
 import { faultTests } from './groups/faults.js';
 import { keyTests } from './groups/keys.js';
 import { listTests } from './groups/listing.js';
+import { pendingUploadTests } from './groups/pending-uploads.js';
 import { readTests } from './groups/reads.js';
 import { roundTripTests } from './groups/round-trips.js';
 import { resolveTarget, type ConformanceTarget } from './target.js';
@@ -21,6 +22,7 @@ export type { ConformanceBucket, ConformanceTarget } from './target.js';
 export { compareKeys, sortKeys, expectedListing, AWKWARD_KEYS, INVALID_KEYS, INVALID_PREFIXES } from './keys.js';
 export { collectListing, assertSameKeys, type CollectedListing } from './listing.js';
 export { expectS3loError, expectAnyS3loError, describeError } from './expect-error.js';
+export { pendingUploadsOf } from './groups/pending-uploads.js';
 export { payloadChunks, payloadReadable, payloadBytes, payloadSha256, sha256Hex, sha256OfStream, readAll } from './payload.js';
 
 /**
@@ -48,6 +50,7 @@ export function describeBackendConformance(target: ConformanceTarget): void {
     deleteTests(suite);
     keyTests(suite);
     capabilityTests(suite);
+    pendingUploadTests(suite);
     faultTests(suite);
   });
 }

@@ -55,6 +55,20 @@ export interface ConformanceTarget {
    */
   readonly storeDefects?: readonly 'nonAtomicOverwrite'[];
   /**
+   * Declared size of the upload the pending-uploads tests hold in flight
+   * (only its first MiB is sent): above the backend's multipart threshold,
+   * so that a store with multipart uploads starts one.
+   * @default 24 MiB
+   */
+  readonly pendingUploadSize?: number;
+  /**
+   * Starts an upload of `key` and leaves it unfinished, as a writer killed
+   * mid-upload does (S3: CreateMultipartUpload and a part; a filesystem: a
+   * temporary file). The interrupted-upload tests of the `pendingUploads`
+   * capability run only when this is given.
+   */
+  leavePendingUpload?(backend: StorageBackend, key: string): Promise<void>;
+  /**
    * Arranges that deleting `key` fails (a permission, a directory in the
    * way...) and returns a function that undoes it. The per-key failure test of
    * deleteMany runs only when this is given.
@@ -70,6 +84,7 @@ export interface ResolvedTarget extends ConformanceTarget {
   readonly timeoutMs: number;
   readonly slowTimeoutMs: number;
   readonly clockToleranceMs: number;
+  readonly pendingUploadSize: number;
 }
 
 export function resolveTarget(target: ConformanceTarget): ResolvedTarget {
@@ -82,6 +97,7 @@ export function resolveTarget(target: ConformanceTarget): ResolvedTarget {
     timeoutMs: target.timeoutMs ?? 30_000,
     slowTimeoutMs: target.slowTimeoutMs ?? 120_000,
     clockToleranceMs: target.clockToleranceMs ?? 60_000,
+    pendingUploadSize: target.pendingUploadSize ?? 24 * 1024 * 1024,
   };
   if (!Number.isSafeInteger(resolved.manyKeysCount) || resolved.manyKeysCount < 20) {
     throw new Error(`conformance target ${target.name}: manyKeysCount must be an integer >= 20`);

@@ -20,7 +20,10 @@ import {
   type GetOptions,
   type ListOptions,
   type ListPage,
+  type ListPendingUploadsOptions,
   type ObjectInfo,
+  type PendingUpload,
+  type PendingUploadPage,
   type PresignOptions,
   type PutBody,
   type PutOptions,
@@ -45,10 +48,14 @@ export class MemoryBackend implements StorageBackend {
   readonly capabilities: BackendCapabilities;
   copy?: (sourceKey: string, destinationKey: string, options?: CallOptions) => Promise<void>;
   presignGet?: (key: string, options: PresignOptions) => Promise<string>;
+  listPendingUploads?: (options?: ListPendingUploadsOptions) => Promise<PendingUploadPage>;
+  abortPendingUpload?: (upload: Pick<PendingUpload, 'key' | 'id'>, options?: CallOptions) => Promise<void>;
 
   readonly #objects = new Map<string, StoredObject>();
   readonly #blocked = new Set<string>();
   readonly #urls = new Map<string, { key: string; expires: number }>();
+  /** Uploads begun and not finished, by id: puts in flight and those left by {@link leave}. */
+  readonly #pending = new Map<string, PendingUpload>();
   #server: Promise<{ server: Server; base: string }> | undefined;
 
   constructor(capabilities: Partial<BackendCapabilities> = {}) {
@@ -56,9 +63,20 @@ export class MemoryBackend implements StorageBackend {
       serverSideCopy: capabilities.serverSideCopy ?? false,
       conditionalCreate: capabilities.conditionalCreate ?? false,
       presignedGet: capabilities.presignedGet ?? false,
+      pendingUploads: capabilities.pendingUploads ?? false,
     };
     if (this.capabilities.serverSideCopy) this.copy = (s, d, o) => this.#copy(s, d, o);
     if (this.capabilities.presignedGet) this.presignGet = (k, o) => this.#presign(k, o);
+    if (this.capabilities.pendingUploads) {
+      this.listPendingUploads = (o) => this.#listPending(o);
+      this.abortPendingUpload = (u, o) => this.#abortPending(u, o);
+    }
+  }
+
+  /** Starts an upload of `key` and abandons it, as a killed writer would. */
+  leave(key: string): void {
+    const id = randomBytes(8).toString('hex');
+    this.#pending.set(id, { key, id, initiated: new Date() });
   }
 
   /** Makes deleting `key` fail until the returned function is called. */
@@ -85,6 +103,9 @@ export class MemoryBackend implements StorageBackend {
       throw new S3loError(ErrorCode.UNSUPPORTED, 'this memory backend has no conditional create');
     }
     const chunks: Buffer[] = [];
+    const id = randomBytes(8).toString('hex');
+    this.#pending.set(id, { key, id, initiated: new Date() });
+    let aborted = false;
     try {
       await pipeline(
         bodyToStream(body),
@@ -102,7 +123,11 @@ export class MemoryBackend implements StorageBackend {
       if (S3loError.isInstance(error)) throw error;
       if (isAbortError(error)) throw new S3loError(ErrorCode.ABORTED, 'the operation was aborted', { cause: error });
       throw new S3loError(ErrorCode.BACKEND_ERROR, `writing ${key} failed`, { cause: error });
+    } finally {
+      // Gone from the map means someone aborted it meanwhile.
+      aborted = !this.#pending.delete(id);
     }
+    if (aborted) throw new S3loError(ErrorCode.BACKEND_ERROR, `writing ${key} failed: its upload was aborted`);
     if (options.ifNoneMatch === '*' && this.#objects.has(key)) {
       throw new S3loError(ErrorCode.ALREADY_EXISTS, `${key} already exists`);
     }
@@ -162,6 +187,22 @@ export class MemoryBackend implements StorageBackend {
       const { server } = await started;
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }
+  }
+
+  async #listPending(options: ListPendingUploadsOptions = {}): Promise<PendingUploadPage> {
+    throwIfAborted(options.signal);
+    const { prefix = '' } = options;
+    assertValidPrefix(prefix);
+    const pageSize = Math.min(options.pageSize ?? 1000, 1000);
+    const after = options.continuationToken === undefined ? -1 : Number(options.continuationToken);
+    const all = [...this.#pending.values()].filter((u) => u.key.startsWith(prefix)).sort((a, b) => compareKeys(a.key, b.key) || compareKeys(a.id, b.id));
+    const uploads = all.slice(after + 1, after + 1 + pageSize);
+    return after + 1 + pageSize < all.length ? { uploads, nextToken: String(after + pageSize) } : { uploads };
+  }
+
+  async #abortPending(upload: Pick<PendingUpload, 'key' | 'id'>, options: CallOptions = {}): Promise<void> {
+    throwIfAborted(options.signal);
+    this.#pending.delete(upload.id);
   }
 
   async #copy(sourceKey: string, destinationKey: string, options: CallOptions = {}): Promise<void> {

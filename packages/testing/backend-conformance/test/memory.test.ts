@@ -6,8 +6,9 @@ import { MemoryBackend } from './memory-backend.js';
 // the UNSUPPORTED branches no real backend of ours takes).
 describeBackendConformance({
   name: 'memory, every capability',
-  create: async () => ({ backend: new MemoryBackend({ serverSideCopy: true, conditionalCreate: true, presignedGet: true }) }),
+  create: async () => ({ backend: new MemoryBackend({ serverSideCopy: true, conditionalCreate: true, presignedGet: true, pendingUploads: true }) }),
   blockDelete: async (backend, key) => (backend as MemoryBackend).block(key),
+  leavePendingUpload: async (backend, key) => (backend as MemoryBackend).leave(key),
 });
 
 describeBackendConformance({

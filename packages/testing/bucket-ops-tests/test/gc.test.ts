@@ -174,7 +174,8 @@ describe('push leases on a local bucket', () => {
   it('an expired lease protects nothing and is removed by a real run', async () => {
     const blob = layer();
     await bucket.store.putBlob(blob.digest, blob.size, blob.bytes);
-    const lease = await writeLease(bucket.store, [blob.digest], { ttlMs: 1000, now: new Date(Date.now() - 5000) });
+    // A crashed push's lease: written 5 s ago for 1 s, never renewed.
+    const lease = await writeLease(bucket.store, [blob.digest], { ttlMs: 1000, now: new Date(Date.now() - 5000), renewEveryMs: 0 });
     expect((await readLeasedDigests(bucket.store)).expiredKeys).toEqual([lease.key]);
 
     const preview = await gc(bucket.url, { registry: bucket.registry, gracePeriodMs: 0, dryRun: true });

@@ -4,7 +4,7 @@
  * inspection with the plain SDK, and OCI layouts written in code (real tar
  * layers of random bytes streamed to disk, never held in memory).
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
@@ -197,20 +197,30 @@ export interface CliRun {
 
 /** Runs the CLI with the given S3 credentials in its environment (and no other AWS_* settings but the CA bundle). */
 export function s3lo(args: string[], credentials: { accessKeyId: string; secretAccessKey: string } | null, extraEnv: NodeJS.ProcessEnv = {}): Promise<CliRun> {
+  return startS3lo(args, credentials, extraEnv).done;
+}
+
+/** {@link s3lo}, returning the child at once (for tests that signal it mid-run) and its outcome. */
+export function startS3lo(
+  args: string[],
+  credentials: { accessKeyId: string; secretAccessKey: string } | null,
+  extraEnv: NodeJS.ProcessEnv = {},
+): { child: ChildProcess; done: Promise<CliRun> } {
   const env: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(process.env)) if (!name.startsWith('AWS_') || name === 'AWS_CA_BUNDLE') env[name] = value;
   if (credentials !== null) Object.assign(env, { AWS_ACCESS_KEY_ID: credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey });
   Object.assign(env, { NO_COLOR: '1' }, extraEnv);
   const t0 = performance.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const done = new Promise<CliRun>((resolve, reject) => {
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr, ms: performance.now() - t0 }));
   });
+  return { child, done };
 }
 
 /** sha256 of a file, streamed. */

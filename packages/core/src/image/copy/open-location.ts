@@ -3,19 +3,13 @@ import type { ImageLocation } from '../../ref/image-location.js';
 import { openBucket, type BucketOperationOptions } from '../open-bucket.js';
 import { openOciLayoutSink, openOciLayoutSource } from '../oci-layout/index.js';
 import type { ImageSink, ImageSource, TransportOpenOptions } from '../transport.js';
-import { BucketImageSink } from './bucket-sink.js';
+import { BucketImageSink, type BucketSinkOptions } from './bucket-sink.js';
 import { BucketImageSource } from './bucket-source.js';
 
-/** Options for opening a source or sink: bucket options plus the transports'. */
-export interface OpenLocationOptions extends BucketOperationOptions {
+/** Options for opening a source or sink: bucket options, a bucket destination's, and the transports'. */
+export interface OpenLocationOptions extends BucketOperationOptions, BucketSinkOptions {
   /** Options handed to transport plugins (temp directory, daemon socket, ...). */
   readonly transportOptions?: Omit<TransportOpenOptions, 'signal'>;
-  /**
-   * A bucket destination: write the tag even when the bucket's `s3lo.yaml`
-   * marks the image immutable and the tag holds another image.
-   * @default false
-   */
-  readonly force?: boolean;
 }
 
 /**
@@ -42,7 +36,8 @@ export async function openSink(location: ImageLocation, options: OpenLocationOpt
     case 'bucket-image': {
       const store = await openBucket(location, options);
       try {
-        return new BucketImageSink(store, location, { force: options.force });
+        const { onGcWait, leaseTtlMs, leaseRenewMs, gcPollMs, clock, force } = options;
+        return new BucketImageSink(store, location, { onGcWait, leaseTtlMs, leaseRenewMs, gcPollMs, clock, force });
       } catch (error) {
         await store.close();
         throw error;

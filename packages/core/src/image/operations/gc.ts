@@ -8,9 +8,10 @@ import { listAll } from '../../storage/list-all.js';
 import { BucketLayout, digestOfBlobKey } from '../bucket-layout.js';
 import type { BucketStore } from '../bucket-store.js';
 import { startGcRun, type GcRunMarker } from '../gc-runs.js';
-import { readLeasedDigests, type LeasedDigests } from '../leases.js';
+import { readLeasedDigests } from '../leases.js';
 import type { BucketOperationOptions } from '../open-bucket.js';
 import { compareUtf8 } from './compare.js';
+import { deleteKeys, sweepGcRuns, sweepPendingUploads, type GcRunFigures, type PendingUploadFigures } from './gc-leftovers.js';
 import { mapConcurrent } from '../../storage/map-concurrent.js';
 import { inContext, ManifestGraph, readManifestObject } from './manifest-graph.js';
 import { listRootObjects } from './tag-objects.js';
@@ -77,8 +78,20 @@ export interface GcResult {
   readonly skippedInUse: number;
   /** The digests deleted (would be deleted), in key order. */
   readonly deletedDigests: Digest[];
-  /** Push leases seen: `active` ones protect their digests; `expired` ones are ignored and, when not a dry run, deleted. */
-  readonly leases: { readonly active: number; readonly expired: number };
+  /**
+   * Push leases seen: `active` ones protect their digests; `expired` ones
+   * (of pushes killed more than a lease's lifetime ago) are ignored and,
+   * when not a dry run, deleted (`removed`; 0 in a dry run).
+   */
+  readonly leases: { readonly active: number; readonly expired: number; readonly removed: number };
+  /** Markers of other GC runs: expired ones (a killed run's) are removed when not a dry run. */
+  readonly gcRuns: GcRunFigures;
+  /**
+   * Pending uploads (abandoned S3 multipart uploads, temporary files of
+   * interrupted local writes): those older than the grace period and not
+   * writing a leased blob are aborted when not a dry run.
+   */
+  readonly uploads: PendingUploadFigures;
 }
 
 interface BlobObject {
@@ -111,6 +124,13 @@ interface BlobObject {
  *   first read until its last delete has completed; a push about to write
  *   its tag waits for it, then rewrites whatever the run deleted (see
  *   `gc-runs.ts`).
+ * - Leftovers (after the sweep): expired push leases (a running push
+ *   renews its own; see `leases.ts`), expired markers of other GC runs, and
+ *   pending uploads (abandoned S3 multipart uploads, temporary files of
+ *   interrupted local writes; backends with the `pendingUploads`
+ *   capability) older than the grace period and not writing a leased blob.
+ *   A dry run counts them; a real run removes them (`leases`, `gcRuns`,
+ *   `uploads` in the result).
  *
  * A bucket reference with an image-name filter is refused: blobs are shared
  * by every image, so GC always works on the whole bucket, and silently
@@ -203,8 +223,12 @@ export async function gc(bucketRef: BucketLocationInput, options: GcOptions = {}
       }
     }
 
-    // 4. Expired leases belong to pushes that died (or outlived their lease).
-    if (!dryRun && leases.expiredKeys.length > 0) await deleteExpiredLeases(store, leases, signal);
+    // 4. Leftovers of killed pushes and runs: expired leases (a live push
+    //    renews its own), expired markers, abandoned uploads.
+    if (!dryRun && leases.expiredKeys.length > 0) await deleteKeys(store, leases.expiredKeys, 'expired push lease(s)', signal);
+    const leftovers = { store, dryRun, now, gracePeriodMs, ownRunKey: run?.key, signal };
+    const gcRuns = await sweepGcRuns(leftovers);
+    const uploads = await sweepPendingUploads(leftovers);
 
     return {
       dryRun,
@@ -216,7 +240,9 @@ export async function gc(bucketRef: BucketLocationInput, options: GcOptions = {}
       skippedRecent: recent.length,
       skippedInUse,
       deletedDigests,
-      leases: { active: leases.activeKeys.length, expired: leases.expiredKeys.length },
+      leases: { active: leases.activeKeys.length, expired: leases.expiredKeys.length, removed: dryRun ? 0 : leases.expiredKeys.length },
+      gcRuns,
+      uploads,
     };
   }
 }
@@ -316,14 +342,4 @@ async function deleteBatch(store: BucketStore, batch: readonly BlobObject[], del
     `gc deleted ${deletedBefore + batch.length - failedKeys.length} blob(s), then could not delete ${failedKeys.length} (${first.key}: ${first.error.message})`,
     { cause: first.error, details: { failedKeys }, hint: 'run gc again once the cause is fixed; what is left is still unreferenced' },
   );
-}
-
-async function deleteExpiredLeases(store: BucketStore, leases: LeasedDigests, signal: AbortSignal | undefined): Promise<void> {
-  const result = await store.backend.deleteMany(leases.expiredKeys, { signal });
-  const first = result.failed[0];
-  if (first === undefined) return;
-  throw new S3loError(first.error.code, `gc could not delete ${result.failed.length} expired push lease(s) (${first.key}: ${first.error.message})`, {
-    cause: first.error,
-    details: { failedKeys: result.failed.map((failure) => failure.key) },
-  });
 }

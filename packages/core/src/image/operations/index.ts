@@ -8,6 +8,7 @@ export { list, type ListedImage } from './list.js';
 export { inspect, type InspectResult, type InspectedBlob, type InspectedPlatform } from './inspect.js';
 export { deleteImage, type DeleteImageOptions, type DeleteImageResult } from './delete.js';
 export { gc, DEFAULT_GC_GRACE_PERIOD_MS, GC_DELETE_BATCH, type GcOptions, type GcResult } from './gc.js';
+export { sweepGcRuns, sweepPendingUploads, type GcRunFigures, type LeftoverSweep, type PendingUploadFigures, type StaleUpload } from './gc-leftovers.js';
 export { stats, type BucketStats } from './stats.js';
 export type { BucketLocationInput, BucketImageInput } from './targets.js';
 export {
