@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { open, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli, tempDir } from './helpers/cli.js';
 import { makeImage, makeIndexImage, type MadeImage } from './helpers/images.js';
@@ -47,7 +47,7 @@ interface Report {
   danglingTags: { tag: string; missing: string[] }[];
   brokenTags: { tag: string }[];
   repair: { deleted: string[]; skipped: unknown[]; brokenUntilPush: string[] } | null;
-  leftovers: null;
+  leftovers: { gcRuns: { expired: number }; leases: { expired: number; expiredKeys: string[] }; uploads: { stale: number } | null } | null;
 }
 
 beforeAll(async () => {
@@ -71,10 +71,28 @@ describe('s3lo verify', () => {
       ['brokenTags', 'checked', 'corruptBlobs', 'danglingTags', 'leftovers', 'missingBlobs', 'reference', 'repair', 'scope', 'sound', 'unreadableManifests'].sort(),
     );
     // 3 blobs of the single image; 2 children + 2 configs + 2 layers of the index.
-    expect(doc).toMatchObject({ sound: true, scope: 'bucket', checked: { tags: 3, manifests: 5, blobs: 9 }, repair: null, leftovers: null });
+    expect(doc).toMatchObject({ sound: true, scope: 'bucket', checked: { tags: 3, manifests: 5, blobs: 9 }, repair: null, leftovers: { gcRuns: { expired: 0 }, leases: { expired: 0 }, uploads: { stale: 0 } } });
     const text = await run(['verify', 'local://./store']);
     expect(text).toMatchObject({ code: 0, stderr: '' });
     expect(text.stdout).toMatch(/^local:\/\/\.\/store: sound; checked 3 tags, 5 manifests, 9 blobs \([\d.]+ KiB\)\n$/);
+  });
+
+  it('leftovers of a killed push are reported (exit 0: they break no image) with the command that removes them', async () => {
+    const lease = join(work, 'store', 'leases', 'killed.json');
+    await mkdir(dirname(lease), { recursive: true });
+    await writeFile(lease, JSON.stringify({ kind: 's3lo-push-lease', version: 1, created: '2026-01-01T00:00:00Z', expires: '2026-01-01T00:15:00Z', digests: [img.digest] }));
+    try {
+      const { code, doc } = await json<Report>(['verify', 'local://./store']);
+      expect(code).toBe(0);
+      expect(doc.leftovers?.leases).toMatchObject({ expired: 1, expiredKeys: ['leases/killed.json'] });
+      const text = await run(['verify', 'local://./store']);
+      expect(text.code).toBe(0);
+      expect(text.stdout).toMatch(/: sound; checked .*\nLeftovers: +1 expired push lease\n$/);
+      expect(text.stderr).toBe('hint: s3lo clean local://./store --confirm removes what killed runs and pushes left\n');
+      expect((await json<Report>(['verify', 'local://./store/team/app:v1'])).doc.leftovers).toBeNull();
+    } finally {
+      await rm(lease);
+    }
   });
 
   it('the regression: a corrupt blob of the right size is skipped by push, healed by --verify-existing, found by verify (exit 1), deleted by --repair, restored by the next push', async () => {

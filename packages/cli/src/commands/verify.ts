@@ -65,7 +65,8 @@ async function run(plan: VerifyPlan, context: RunContext): Promise<VerifyResult>
 function text(result: VerifyResult, context: RunContext): string {
   const { checked } = result;
   const scanned = `${count(checked.tags, 'tag')}, ${count(checked.manifests, 'manifest')}, ${count(checked.blobs, 'blob')} (${formatBytes(checked.bytes)})`;
-  if (result.sound) return `${result.reference}: sound; checked ${scanned}\n`;
+  const leftovers = leftoverSummary(result, context);
+  if (result.sound) return `${result.reference}: sound; checked ${scanned}\n${leftovers === undefined ? '' : keyValues([['Leftovers', leftovers]])}`;
 
   let out = keyValues([
     ['Checked', scanned],
@@ -73,6 +74,7 @@ function text(result: VerifyResult, context: RunContext): string {
     ['Corrupt blobs', String(result.corruptBlobs.length)],
     ['Missing blobs', String(result.missingBlobs.length)],
     ['Unreadable', count(result.unreadableManifests.length, 'manifest')],
+    ...(leftovers === undefined ? [] : [['Leftovers', leftovers] as [string, string]]),
   ]);
   const rows: string[][] = [
     ...result.corruptBlobs.map((b) => [b.problem === 'digest-mismatch' ? 'corrupt' : 'wrong size', shortDigest(b.digest), formatBytes(b.size), tagList(b.tags, 'unreferenced')]),
@@ -92,6 +94,31 @@ function text(result: VerifyResult, context: RunContext): string {
     context.note('hint: run again with --repair to delete the corrupt blobs, then push the broken tags again (or push them with --verify-existing)');
   }
   return out;
+}
+
+/**
+ * One line on what killed GC runs and pushes left behind (they break no
+ * image), with the hint that removes them; undefined when there is nothing.
+ */
+function leftoverSummary(result: VerifyResult, context: RunContext): string | undefined {
+  const { leftovers } = result;
+  if (leftovers === null) return undefined;
+  const { gcRuns, leases, uploads } = leftovers;
+  const parts = [
+    gcRuns.expired > 0 ? count(gcRuns.expired, 'expired GC marker') : '',
+    gcRuns.capped > 0 ? `${count(gcRuns.capped, 'GC marker')} expiring too late (capped)` : '',
+    gcRuns.unreadable > 0 ? count(gcRuns.unreadable, 'unreadable GC marker') : '',
+    leases.expired > 0 ? count(leases.expired, 'expired push lease') : '',
+    uploads !== null && uploads.stale > 0 ? count(uploads.stale, 'abandoned upload') : '',
+  ].filter((part) => part !== '');
+  if (leases.unreadable !== null) {
+    parts.push(`unreadable lease ${leases.unreadable.key}`);
+    context.note(`hint: gc refuses to run while ${leases.unreadable.key} stands; if no push is running, delete it`);
+  }
+  if (parts.length === 0) return undefined;
+  const bucket = result.reference;
+  context.note(`hint: s3lo clean ${bucket} --confirm removes what killed runs and pushes left`);
+  return parts.join(', ');
 }
 
 function tagList(tags: readonly string[], none: string): string {

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCode, isAbortError, type Digest } from '@s3lo/core';
-import { copy, GcRunLayout, verify, type VerifyResult } from '@s3lo/core/image';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copy, gc, GcRunLayout, verify, writeLease, type VerifyLeftovers, type VerifyResult } from '@s3lo/core/image';
+import { mkdir, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,6 +23,11 @@ afterEach(async () => {
 
 const RESULT_KEYS = ['checked', 'brokenTags', 'corruptBlobs', 'danglingTags', 'leftovers', 'missingBlobs', 'reference', 'repair', 'scope', 'sound', 'unreadableManifests'].sort();
 const options = () => ({ registry: bucket.registry });
+const NO_LEFTOVERS: VerifyLeftovers = {
+  gcRuns: { active: 0, expired: 0, capped: 0, unreadable: 0, removed: 0, expiredKeys: [] },
+  leases: { active: 0, expired: 0, expiredKeys: [], unreadable: null },
+  uploads: { checked: true, found: 0, kept: 0, stale: 0, aborted: 0, staleUploads: [] },
+};
 
 /** The same image pushed to both buckets: blobs, then the tag. */
 async function pushBoth(image: string, tag: string, layers = [layer(300), layer(4000)], cfg = config('linux', 'amd64')): Promise<Built> {
@@ -86,7 +91,7 @@ describe('verify: a sound bucket', () => {
       missingBlobs: [],
       unreadableManifests: [],
       repair: null,
-      leftovers: null,
+      leftovers: NO_LEFTOVERS,
     } satisfies VerifyResult);
     const stored = (await bucket.keys()).filter((key) => key.startsWith('blobs/'));
     let storedBytes = 0;
@@ -412,5 +417,51 @@ describe('verify: concurrency and abort', () => {
     const controller = new AbortController();
     const error = await verify(bucket.url, { ...options(), onStart: () => controller.abort(), signal: controller.signal }).catch((e: unknown) => e);
     expect(isAbortError(error)).toBe(true);
+  });
+});
+
+describe('verify: leftovers of killed GC runs and pushes (whole bucket only)', () => {
+  const HOUR = 60 * 60_000;
+  /** A file written straight into the bucket, as a killed process left it, `ageMs` old. */
+  async function plant(key: string, content: string, ageMs: number): Promise<void> {
+    const path = join(bucket.dir, ...key.split('/'));
+    await mkdir(join(path, '..'), { recursive: true });
+    await writeFile(path, content);
+    const when = new Date(Date.now() - ageMs);
+    await utimes(path, when, when);
+  }
+
+  it('counts expired, planted and garbage markers, expired leases and abandoned uploads as gc would, removes nothing; clean then removes the stale ones', async () => {
+    const image = await pushBoth('team/app', 'v1');
+    const old = new Date(Date.now() - 2 * HOUR).toISOString();
+    await plant('gc-runs/killed.json', JSON.stringify({ kind: GcRunLayout.kind, version: 1, started: old, expires: old }), 2 * HOUR);
+    await plant('gc-runs/planted.json', JSON.stringify({ kind: GcRunLayout.kind, version: 1, expires: '9999-12-31T23:59:59.000Z' }), 0);
+    await plant('gc-runs/garbage.json', 'not a marker', 0);
+    const abandoned = `blobs/sha256/.${'f'.repeat(64)}.s3lo-tmp-${'a'.repeat(16)}`;
+    await plant(abandoned, 'half a layer', 2 * HOUR);
+    const dead = await writeLease(bucket.store, [image.config.digest], { now: new Date(Date.now() - 2 * HOUR), renewEveryMs: 0 });
+    const before = await bucket.keys();
+
+    const result = await verify(bucket.url, options());
+    expect(result.sound).toBe(true); // leftovers break no image
+    expect(result.leftovers).toEqual({
+      gcRuns: { active: 1, expired: 1, capped: 1, unreadable: 1, removed: 0, expiredKeys: ['gc-runs/killed.json'] },
+      leases: { active: 0, expired: 1, expiredKeys: [dead.key], unreadable: null },
+      uploads: { checked: true, found: 1, kept: 0, stale: 1, aborted: 0, staleUploads: [{ key: `blobs/sha256/${'f'.repeat(64)}`, id: abandoned, initiated: expect.any(String) }] },
+    } satisfies VerifyLeftovers);
+    expect(await bucket.keys()).toEqual(before);
+    expect((await verify(bucket.ref('team/app:v1'), options())).leftovers).toBeNull();
+
+    await gc(bucket.url, options());
+    const after = await verify(bucket.url, options());
+    expect(after.leftovers).toMatchObject({ gcRuns: { expired: 0 }, leases: { expired: 0 }, uploads: { stale: 0 } });
+  });
+
+  it('an unreadable lease is reported, not thrown; pending uploads are then not judged', async () => {
+    await pushBoth('team/app', 'v1');
+    await plant('leases/broken.json', '{ not json', 0);
+    const result = await verify(bucket.url, options());
+    expect(result.leftovers?.leases.unreadable).toEqual({ key: 'leases/broken.json', message: expect.stringMatching(/^push lease leases\/broken\.json is unusable: it is not JSON/) });
+    expect(result.leftovers?.uploads).toBeNull();
   });
 });

@@ -32,6 +32,7 @@ export type {
   VerifyResult,
   VerifyScope,
   VerifyRepair,
+  VerifyLeftovers,
   RepairSkipReason,
   DanglingTag,
   BrokenTag,

@@ -1,3 +1,4 @@
+import type { GcRunFigures, PendingUploadFigures } from './gc-leftovers.js';
 import type { Digest } from '../../digest/digest.js';
 
 /**
@@ -136,9 +137,27 @@ export interface VerifyResult {
   /** What the repair did; `null` unless `repair: true`. */
   readonly repair: VerifyRepair | null;
   /**
-   * Reserved for leftovers of interrupted work: stale GC-run markers,
-   * expired push leases, abandoned multipart uploads. Always `null` in this
-   * version; it will hold an object when that report is added.
+   * Leftovers of interrupted work, bucket-wide, so reported only when the
+   * whole bucket is verified (`null` otherwise): GC-run markers, push
+   * leases, pending uploads. They break no image; `clean --confirm` removes
+   * the stale ones.
    */
-  readonly leftovers: null;
+  readonly leftovers: VerifyLeftovers | null;
+}
+
+/** Leftovers of killed GC runs and pushes, as a dry run of `gc` counts them. */
+export interface VerifyLeftovers {
+  /** GC-run markers: `expired` ones are a killed run's (pushes no longer wait for them); `capped` and `unreadable` ones were planted or damaged. */
+  readonly gcRuns: GcRunFigures;
+  readonly leases: {
+    /** Leases of pushes running now (or killed less than a lease lifetime ago). */
+    readonly active: number;
+    /** Leases of pushes that died: they protect nothing any more. */
+    readonly expired: number;
+    readonly expiredKeys: string[];
+    /** A lease that cannot be read (GC refuses to run while it stands: delete it if no push is running). */
+    readonly unreadable: { readonly key: string; readonly message: string } | null;
+  };
+  /** Pending uploads (abandoned S3 multipart uploads, a local store's temporary files); `null` when a lease could not be read. */
+  readonly uploads: PendingUploadFigures | null;
 }

@@ -18,6 +18,8 @@ import { listTagObjects, listTagsOfImage, type TagObject } from './tag-objects.j
 import { withStore } from './targets.js';
 import { ClosureWalker, type TagBytes } from './verify-closure.js';
 import { VerifyLedger, type BlobVerdict } from './verify-ledger.js';
+import { DEFAULT_GC_GRACE_PERIOD_MS } from './gc.js';
+import { findLeftovers } from './verify-leftovers.js';
 import { deleteCorruptBlobs } from './verify-repair.js';
 import type { VerifyRepair, VerifyResult, VerifyScope } from './verify-result.js';
 
@@ -75,6 +77,14 @@ export interface VerifyOptions extends BucketOperationOptions {
   readonly onProgress?: (progress: BlobProgress) => void;
   /** Called once per blob hashed in the blob pass, with its verdict. */
   readonly onBlob?: (blob: VerifiedBlob) => void;
+  /**
+   * Pending uploads younger than this are a running push's, not leftovers
+   * (as in `gc`).
+   * @default 3_600_000 (1 hour)
+   */
+  readonly gracePeriodMs?: number;
+  /** The time leases, markers and uploads are judged against; the current time by default. */
+  readonly now?: Date;
 }
 
 /**
@@ -106,8 +116,9 @@ export interface VerifyOptions extends BucketOperationOptions {
  * when listed is looked up again before it is called missing.
  *
  * The result is plain JSON with every list sorted; see {@link VerifyResult}.
- * `result.leftovers` is reserved for stale GC markers, leases and uploads
- * and is `null` in this version.
+ * A whole-bucket verification also counts the leftovers of killed GC runs
+ * and pushes (`result.leftovers`: markers, leases, pending uploads older
+ * than `gracePeriodMs`), as `gc` would in a dry run; they break no image.
  *
  * @throws S3loError INVALID_ARGUMENT for bad options; NOT_FOUND for a tag
  *   (or digest) that is not there; INVALID_REFERENCE for bad text; the
@@ -136,8 +147,14 @@ export async function verify(target: VerifyTarget, options: VerifyOptions = {}):
   if (!Number.isInteger(concurrency) || concurrency < 1) {
     throw new S3loError(ErrorCode.INVALID_ARGUMENT, `concurrency must be a whole number of at least 1, got ${String(concurrency)}`);
   }
+  const gracePeriodMs = options.gracePeriodMs ?? DEFAULT_GC_GRACE_PERIOD_MS;
+  if (!Number.isFinite(gracePeriodMs) || gracePeriodMs < 0) {
+    throw new S3loError(ErrorCode.INVALID_ARGUMENT, `gracePeriodMs must be a number of milliseconds >= 0, got ${String(gracePeriodMs)}`);
+  }
   const { signal } = options;
   return withStore(scope, options, async (store) => {
+    // Before a repair stands its own GC-run marker, which is no leftover.
+    const leftovers = isWholeBucket(scope) ? await findLeftovers(store, options.now ?? new Date(), gracePeriodMs, signal) : null;
     const ledger = new VerifyLedger();
     const walker = new ClosureWalker(store, ledger, signal);
     await readManifests(store, scope, walker, signal);
@@ -161,7 +178,7 @@ export async function verify(target: VerifyTarget, options: VerifyOptions = {}):
       checked: { tags: ledger.tags.size, manifests: ledger.manifests, blobs: ledger.blobs, bytes: ledger.bytes },
       ...findings,
       repair,
-      leftovers: null,
+      leftovers,
     };
   });
 }
