@@ -1,5 +1,5 @@
 import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
-import { ErrorCode, S3loError } from '@s3lo/core/storage';
+import { ErrorCode, S3loError, checkTimerMs } from '@s3lo/core/storage';
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
@@ -460,16 +460,9 @@ function positiveInteger(value: unknown, name: string, fallback: number): number
   return value;
 }
 
-/** The longest delay a Node timer holds; a longer one fires after 1 ms (with a TimeoutOverflowWarning). */
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
-/** A positive integer of ms that a timer is armed with, so at most {@link MAX_TIMER_MS}. */
+/** A positive integer of ms that a timer is armed with, so at most MAX_TIMER_MS (see `checkTimerMs`). */
 function timerMs(value: unknown, name: string, fallback: number): number {
-  const ms = positiveInteger(value, name, fallback);
-  if (ms > MAX_TIMER_MS) {
-    throw new S3loError(ErrorCode.INVALID_ARGUMENT, `${name} must be at most ${MAX_TIMER_MS} ms (about 24.8 days, the longest a timer holds), got ${ms}`);
-  }
-  return ms;
+  return checkTimerMs(name, positiveInteger(value, name, fallback), 1);
 }
 
 function positiveNumber(value: unknown, name: string, fallback: number): number {

@@ -230,7 +230,7 @@ describe('plugin', () => {
     // A connect timeout is a timer: beyond 2^31-1 ms Node fires it after 1 ms, so every connection would time out at once.
     await expect(plugin.create('bucket', { endpoint: 'http://127.0.0.1:9', connectTimeoutMs: 2 ** 31 })).rejects.toMatchObject({
       code: ErrorCode.INVALID_ARGUMENT,
-      message: 'connectTimeoutMs must be at most 2147483647 ms (about 24.8 days, the longest a timer holds), got 2147483648',
+      message: 'connectTimeoutMs must be a number of milliseconds from 1 to 2147483647 (about 24.8 days, the longest a timer holds), got 2147483648',
     });
     const slow = await plugin.create('bucket', { endpoint: 'http://127.0.0.1:9', region: 'us-east-1', connectTimeoutMs: 2 ** 31 - 1 });
     await slow.close?.();

@@ -1,11 +1,8 @@
-/**
- * The longest delay a Node timer holds: 2^31-1 ms (about 24.8 days). A
- * longer one is not an error to Node: it warns (TimeoutOverflowWarning) and
- * fires after 1 ms, and `AbortSignal.timeout` throws past 2^32-1 ms, which
- * is how `--timeout 25d` stopped a command at once and `--timeout 50d`
- * crashed it.
- */
-export const MAX_TIMER_MS = 2 ** 31 - 1;
+import { MAX_TIMER_MS } from '@s3lo/core';
+
+// Past MAX_TIMER_MS Node fires a timer after 1 ms, and `AbortSignal.timeout`
+// throws past 2^32-1 ms: how `--timeout 25d` stopped a command at once and
+// `--timeout 50d` crashed it.
 
 /**
  * `AbortSignal.timeout(ms)` for any duration: beyond {@link MAX_TIMER_MS} the

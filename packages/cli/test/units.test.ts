@@ -12,7 +12,8 @@ import { toYaml } from '../src/output/yaml.js';
 import { FIRST_PARTY_PLUGINS } from '../src/plugins/builtin.js';
 import { renderFrame } from '../src/progress/render-bars.js';
 import { TransferState } from '../src/progress/transfer-state.js';
-import { MAX_TIMER_MS, timeoutSignal } from '../src/timeout-signal.js';
+import { MAX_TIMER_MS } from '@s3lo/core';
+import { timeoutSignal } from '../src/timeout-signal.js';
 
 // Small pure pieces, in-process. Everything user-facing is also tested
 // through the built CLI in the other files.

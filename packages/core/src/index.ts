@@ -7,6 +7,7 @@
 export * from './errors/index.js';
 export * from './digest/index.js';
 export * from './plugins/index.js';
+export { MAX_TIMER_MS, checkTimerMs } from './time/timer-limit.js';
 export * as ref from './ref/index.js';
 export * as oci from './oci/index.js';
 export * as storage from './storage/index.js';

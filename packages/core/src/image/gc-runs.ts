@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { throwIfAborted } from '../errors/abort.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import { S3loError } from '../errors/s3lo-error.js';
+import { checkTimerMs } from '../time/timer-limit.js';
 import type { CallOptions } from '../storage/backend.js';
 import { readAllCapped } from '../storage/body.js';
 import { listAll } from '../storage/list-all.js';
@@ -278,6 +279,7 @@ export interface WaitForGcRunsOptions extends CallOptions {
  */
 export async function waitForGcRuns(store: BucketStore, options: WaitForGcRunsOptions = {}): Promise<boolean> {
   const { signal, onGcWait } = options;
+  const pollMs = checkTimerMs('pollMs', options.pollMs ?? 1000);
   const clock = options.clock ?? systemClock;
   const told = new Set<string>();
   const waitedFor: string[] = [];
@@ -298,7 +300,7 @@ export async function waitForGcRuns(store: BucketStore, options: WaitForGcRunsOp
       waitedFor.push(run.key);
       onGcWait?.({ type: 'waiting', run });
     }
-    await sleep(options.pollMs ?? 1000, undefined, { signal }).catch(() => throwIfAborted(signal));
+    await sleep(pollMs, undefined, { signal }).catch(() => throwIfAborted(signal));
   }
   if (since === undefined) return false;
   onGcWait?.({ type: 'waited', keys: waitedFor, since, until: clock() });

@@ -3,6 +3,7 @@ import { parseDigest, type Digest } from '../digest/digest.js';
 import { throwIfAborted } from '../errors/abort.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import { S3loError } from '../errors/s3lo-error.js';
+import { checkTimerMs } from '../time/timer-limit.js';
 import type { CallOptions } from '../storage/backend.js';
 import { readAllCapped } from '../storage/body.js';
 import { listAll } from '../storage/list-all.js';
@@ -144,14 +145,10 @@ export interface LeasedDigests {
  * ```
  */
 export async function writeLease(store: BucketStore, digests: readonly Digest[], options: WriteLeaseOptions = {}): Promise<PushLease> {
-  const ttlMs = options.ttlMs ?? LeaseLayout.defaultTtlMs;
-  if (!Number.isFinite(ttlMs) || ttlMs <= 0) {
-    throw new S3loError(ErrorCode.INVALID_ARGUMENT, `a lease's ttlMs must be a positive number of milliseconds, got ${String(ttlMs)}`);
-  }
-  const renewEveryMs = options.renewEveryMs ?? ttlMs / 3;
-  if (!Number.isFinite(renewEveryMs) || renewEveryMs < 0) {
-    throw new S3loError(ErrorCode.INVALID_ARGUMENT, `a lease's renewEveryMs must be a number of milliseconds >= 0, got ${String(renewEveryMs)}`);
-  }
+  // Both are bounded by what a timer holds: a longer renewal interval would
+  // fire at once, and a lease that outlives 24 days protects nothing better.
+  const ttlMs = checkTimerMs("a lease's ttlMs", options.ttlMs ?? LeaseLayout.defaultTtlMs, 1);
+  const renewEveryMs = checkTimerMs("a lease's renewEveryMs", options.renewEveryMs ?? ttlMs / 3);
   const unique = [...new Set(digests.map((digest) => parseDigest(digest, 'leased digest')))].sort();
   const clock = options.clock ?? systemClock;
   const created = options.now ?? clock();

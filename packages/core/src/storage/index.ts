@@ -15,3 +15,4 @@ export { createDirectories, errnoCode, fsError, fsProblem, type FsProblem } from
 export { bodyToStream, createByteCounter, readAllCapped, type ByteCounterOptions } from './body.js';
 export * from '../plugins/index.js';
 export * from '../errors/index.js';
+export { MAX_TIMER_MS, checkTimerMs } from '../time/timer-limit.js';

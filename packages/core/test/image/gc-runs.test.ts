@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { GcRunLayout, judgeGcRun, readGcRuns, startGcRun, waitForGcRuns, type GcWaitEvent } from '../../src/image/gc-runs.js';
 import { memoryBucket } from '../operations/memory-backend.js';
+import { ErrorCode } from '../../src/errors/index.js';
+import { rejected } from '../support/thrown.js';
 
 const MIN = 60_000;
 const L = new Date('2030-01-01T12:00:00.000Z');
@@ -135,5 +137,13 @@ describe('waitForGcRuns', () => {
     expect(info).toMatchObject({ key: run.key, started: L, writtenExpires: new Date(now + GcRunLayout.ttlMs), version: 1 });
     await run.finish();
     expect(await readGcRuns(store)).toEqual([]);
+  });
+});
+
+describe('waitForGcRuns options', () => {
+  it('a poll interval beyond what a timer holds is refused (it would poll every millisecond)', async () => {
+    const { store } = memoryBucket();
+    const error = await rejected(waitForGcRuns(store, { pollMs: 2 ** 31 }));
+    expect(error.code).toBe(ErrorCode.INVALID_ARGUMENT);
   });
 });

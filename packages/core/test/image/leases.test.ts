@@ -115,3 +115,14 @@ describe('push leases: short-lived, renewed while held', () => {
     expect((await rejected(writeLease(store, [DIGEST], { renewEveryMs: -1 }))).code).toBe(ErrorCode.INVALID_ARGUMENT);
   });
 });
+
+describe('push lease durations', () => {
+  it('a ttlMs or renewal interval beyond what a timer holds is refused, not a crash or a renewal every millisecond', async () => {
+    const { store } = memoryBucket();
+    for (const options of [{ ttlMs: 1e20 }, { ttlMs: 2 ** 31 }, { ttlMs: 0 }, { ttlMs: Number.NaN }, { renewEveryMs: 2 ** 31 }, { renewEveryMs: -1 }]) {
+      const error = await rejected(writeLease(store, [DIGEST], options));
+      expect(error.code, JSON.stringify(options)).toBe(ErrorCode.INVALID_ARGUMENT);
+      expect(error.message).toMatch(/must be a number of milliseconds from \d+ to 2147483647/);
+    }
+  });
+});

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCode } from '@s3lo/core';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { copy, deleteImage, gc, inspect, list, readLeasedDigests, startGcRun, writeLease } from '@s3lo/core/image';
 import { blobKey, blobOf, config, createBucket, layer, registryWithListHook, type TestBucket } from './support/bucket.js';
 import { rejection } from './support/rejection.js';
@@ -18,6 +19,15 @@ afterEach(async () => {
 const blobKeys = async () => (await bucket.keys()).filter((key) => key.startsWith('blobs/'));
 
 describe('gc on a local bucket', () => {
+  it('fails NOT_FOUND for a bucket directory that does not exist, dry run or not, and creates nothing', async () => {
+    for (const dryRun of [true, false]) {
+      const error = await rejection(gc(bucket.url, { registry: bucket.registry, dryRun }));
+      expect(error.code).toBe(ErrorCode.NOT_FOUND);
+      expect(error.details['missing']).toBe('bucket');
+      expect(existsSync(bucket.dir)).toBe(false);
+    }
+  });
+
   it('keeps shared layers when one of two tags is deleted, frees the rest', async () => {
     const shared = layer(1000);
     const v1 = await bucket.push('app', 'v1', [shared, layer(10)]);

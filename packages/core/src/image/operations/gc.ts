@@ -5,6 +5,8 @@ import { S3loError } from '../../errors/s3lo-error.js';
 import { parseManifestDocument } from '../../oci/parse-manifest.js';
 import type { ObjectInfo } from '../../storage/backend.js';
 import { listAll } from '../../storage/list-all.js';
+import { BUCKET_CONFIG_KEY } from '../../bucket-config/bucket-config.js';
+import { isBucketNotFound } from '../../storage/missing-bucket.js';
 import { BucketLayout, digestOfBlobKey } from '../bucket-layout.js';
 import type { BucketStore } from '../bucket-store.js';
 import { startGcRun, type GcRunMarker } from '../gc-runs.js';
@@ -172,6 +174,9 @@ export async function gc(bucketRef: BucketLocationInput, options: GcOptions = {}
   const { signal } = options;
 
   return withStore(location, options, async (store) => {
+    // A bucket that is not there fails here, as the dry run's listing does,
+    // instead of being created by the marker's write (a local directory).
+    await failIfBucketMissing(store, signal);
     // 0. The run's marker, before anything is read: pushes that finish while
     //    it stands wait for it to go (see gc-runs.ts). A dry run deletes nothing.
     const run = dryRun ? undefined : await startGcRun(store, { signal });
@@ -342,4 +347,13 @@ async function deleteBatch(store: BucketStore, batch: readonly BlobObject[], del
     `gc deleted ${deletedBefore + batch.length - failedKeys.length} blob(s), then could not delete ${failedKeys.length} (${first.key}: ${first.error.message})`,
     { cause: first.error, details: { failedKeys }, hint: 'run gc again once the cause is fixed; what is left is still unreferenced' },
   );
+}
+
+/** Throws the backend's NOT_FOUND for a missing bucket; a missing key (the probe) is fine. */
+async function failIfBucketMissing(store: BucketStore, signal: AbortSignal | undefined): Promise<void> {
+  try {
+    await store.backend.stat(BUCKET_CONFIG_KEY, { signal });
+  } catch (error) {
+    if (isBucketNotFound(error) || !S3loError.isInstance(error, ErrorCode.NOT_FOUND)) throw error;
+  }
 }
