@@ -39,6 +39,8 @@ export class Interleaving {
   readonly #waiting: { actor: string; go: () => void }[] = [];
   /** Storage calls made per actor, for the figures. */
   readonly calls = new Map<string, number>();
+  /** The actors' calls in the order the gate let them through. */
+  readonly passed: string[] = [];
   /** Looks at the GC-run markers per actor: a push that looked more than once waited for a gc. */
   readonly gcRunLooks = new Map<string, number>();
 
@@ -56,10 +58,14 @@ export class Interleaving {
   gate(actor: string): Promise<void> {
     this.calls.set(actor, (this.calls.get(actor) ?? 0) + 1);
     if (this.#holder() === actor) {
+      this.passed.push(actor);
       this.#spend();
       return Promise.resolve();
     }
-    if (this.#holder() === undefined) return Promise.resolve();
+    if (this.#holder() === undefined) {
+      this.passed.push(actor);
+      return Promise.resolve();
+    }
     return new Promise((go) => this.#waiting.push({ actor, go }));
   }
 
@@ -133,6 +139,7 @@ export class Interleaving {
       const next = this.#waiting[index];
       if (index < 0 || next === undefined) return;
       this.#waiting.splice(index, 1);
+      this.passed.push(next.actor);
       next.go();
       if (holder !== undefined) this.#spend();
       // #spend may have moved to the next phase and released its calls already.
