@@ -249,7 +249,6 @@ describe('push leases on a local bucket', () => {
 
     // What the copy pipeline does: lease first, then check, upload, tag, release.
     async function push(i: number): Promise<void> {
-      await pause(i * 15);
       const cfg = config('linux', 'amd64', `push-${i}`);
       const own = layer(64 + i);
       const lease = await writeLease(bucket.store, [cfg.digest, own.digest, base.digest]);
@@ -272,17 +271,23 @@ describe('push leases on a local bucket', () => {
       }
     }
 
+    // The pushes start in waves, wave k once gc has finished k rounds, so gc
+    // runs beside them again and again however fast or loaded the machine is
+    // (a fixed stagger let one slow gc round span every push).
+    let rounds = 0;
+    const waveStarts: (() => void)[] = [];
+    const waves = [0, 1, 2, 3].map((k) => (k === 0 ? Promise.resolve() : new Promise<void>((resolve) => (waveStarts[k] = resolve))));
     let pushing = true;
-    const pushes = Promise.allSettled(Array.from({ length: 16 }, (_, i) => push(i))).finally(() => {
+    const pushes = Promise.allSettled(Array.from({ length: 16 }, (_, i) => (waves[i % 4] as Promise<void>).then(() => push(i)))).finally(() => {
       pushing = false;
     });
-    let rounds = 0;
     while (pushing) {
       await gc(bucket.url, { ...options, gracePeriodMs: 0, batchSize: 1 });
       rounds += 1;
+      waveStarts[rounds]?.();
     }
     expect((await pushes).filter((p) => p.status === 'rejected')).toEqual([]);
-    expect(rounds).toBeGreaterThan(1);
+    expect(rounds).toBeGreaterThan(3);
     const [app] = (await list(bucket.url, options)).filter((i) => i.name === 'app');
     expect(app?.tags).toHaveLength(16);
     for (const tag of app?.tags ?? []) {
@@ -333,21 +338,24 @@ describe('gc run markers (the handshake with pushes, see gc-runs.ts)', () => {
       await source.push('app', 'v1', [shared]);
       await bucket.push('app', 'v1', [shared]);
       const run = await startGcRun(bucket.store);
-      let deleting: Promise<unknown> | undefined;
+      let deleted!: (done: Promise<unknown>) => void;
+      const deleting = new Promise<Promise<unknown>>((resolve) => (deleted = resolve));
+      let runFinished = false;
       const pushing = copy(source.ref('app:v1'), bucket.ref('app:v2'), {
         registry: bucket.registry,
         // The standing run deletes the layer right after the push found it present.
         onBlob: (digest, _size, skipped) => {
-          if (digest === shared.digest && skipped) deleting = bucket.store.backend.deleteMany([blobKey(shared.digest)]);
+          if (digest === shared.digest && skipped) deleted(bucket.store.backend.deleteMany([blobKey(shared.digest)]));
         },
-      }).then((result) => ({ result, at: Date.now() }));
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      await deleting;
+      }).then((result) => ({ result, finishedFirst: runFinished }));
+      // Waits for the event itself (a fixed pause here missed it on a busy machine).
+      await (await deleting);
       expect(await bucket.store.statBlob(shared.digest)).toBeUndefined();
-      const finishedAt = Date.now();
+      runFinished = true;
       await run.finish();
-      const { result, at } = await pushing;
-      expect(at).toBeGreaterThanOrEqual(finishedAt);
+      const { result, finishedFirst } = await pushing;
+      // The push ended after the run, whatever the machine's speed: it waited for the marker.
+      expect(finishedFirst).toBe(true);
       expect(result.blobsSkipped).toBeGreaterThanOrEqual(1);
       expect(await bucket.store.readBlob(shared.digest, 1 << 20)).toEqual(shared.bytes);
       expect((await inspect(bucket.ref('app:v2'), { registry: bucket.registry })).digest).toBe(result.digest);

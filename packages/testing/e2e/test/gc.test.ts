@@ -1,6 +1,5 @@
 import { mkdir, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { S3loError } from '@s3lo/core';
 import { deleteImage, gc, pull, push, stats } from '@s3lo/core/image';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -9,7 +8,7 @@ import { layoutBlobProblems, layoutReachable, parseDoc, sha256Digest, skopeoRaw,
 import { seededBytes } from './fixtures/random.js';
 import { buildSingleImage, deriveImage, type OciImage } from './fixtures/single-image.js';
 import { makeTempDir, removeDir, testDir } from './fixtures/temp.js';
-import { registryWithDeleteGate } from './fixtures/slow-store.js';
+import { registryWatchingGcRunLooks, registryWithDeleteGate } from './fixtures/slow-store.js';
 import { assertToolsInstalled } from './fixtures/tools.js';
 
 const registry = makeRegistry();
@@ -198,15 +197,16 @@ describe('gc', () => {
     const doomed = await gate.reached;
     expect(doomed.length).toBe(baseBlobs.length);
     // ...while a push of the same image takes its lease, finds the blobs there and tags them.
-    const pushing = push(base.ref, bucketRef(bucket, 'app', 'v1'), { registry });
-    const pushed = await Promise.race([pushing.then(() => 'pushed', (e: unknown) => e), sleep(3000).then(() => 'still running')]);
+    const { registry: watched, looked } = registryWatchingGcRunLooks();
+    const pushing = push(base.ref, bucketRef(bucket, 'app', 'v1'), { registry: watched });
+    // The push looked at the GC-run markers twice: it found the run's, paused
+    // and looked again. Whatever the machine's speed, it is waiting now, with
+    // the delete still held, and has written no tag.
+    await looked(2);
+    expect((await listFiles(bucket)).includes(tagKeyOf('app', 'v1')), 'a tag written while the gc deletes its blobs').toBe(false);
     gate.release();
     await collecting;
-    await pushing.catch(() => undefined);
-    // Either the push failed, or it waited for the gc, or the blobs are there: never a tag without its blobs.
-    const tagged = (await listFiles(bucket)).includes(tagKeyOf('app', 'v1'));
-    if (tagged) expect(await bucketBlobProblems(bucket, baseBlobs), `push outcome: ${String(pushed)}`).toEqual([]);
-    // And since nothing else is running, the push should simply have worked.
+    // Then it writes again what the run deleted, and its tag.
     const result = await pushing;
     expect(result.digest).toBe(sha256Digest(await skopeoRaw(base.ref)));
     expect(await bucketBlobProblems(bucket, baseBlobs)).toEqual([]);
@@ -214,10 +214,14 @@ describe('gc', () => {
 
   test('a push racing gc (grace period 0) never loses a blob it needs', async () => {
     const work = await testDir('gc-race');
-    // [push delay, gc delay] in ms: gc starting before the push, with it, and
-    // at points through it (a push here takes some 10-80 ms, fsyncs included).
-    const timings = [[3, 0], [0, 0], [0, 2], [0, 4], [0, 6], [0, 9], [0, 12], [0, 16], [0, 21], [0, 27]] as const;
-    for (const [i, [pushDelay, gcDelay]] of timings.entries()) {
+    // Where in the push gc starts, by the push's own events rather than by
+    // delays (which a busy machine stretches): before the push, when it has
+    // planned (onStart), after its k-th blob (onBlob), after its last one
+    // (LAST), right before its tag.
+    // Seeded interleavings at every storage call: packages/testing/hostile.
+    const LAST = 99;
+    const startPoints = [-1, 0, 1, 2, 3, LAST, 0, 1, 2, LAST] as const;
+    for (const [i, startAt] of startPoints.entries()) {
       const bucket = join(work, `bucket-${i}`);
       // Every blob the push needs is already in the bucket but unreferenced:
       // the push skips them, and gc wants them. Plus other garbage.
@@ -227,11 +231,26 @@ describe('gc', () => {
       await deleteImage(bucketRef(bucket, 'other', 'v1'), { registry });
       await writeOrphans(bucket, `race-${i}`, 20);
 
-      const [pushed, collected] = await Promise.allSettled([
-        sleep(pushDelay).then(() => push(base.ref, bucketRef(bucket, 'app', 'v1'), { registry, concurrency: 1 + (i % 4) })),
-        sleep(gcDelay).then(() => gc(bucketLocation(bucket), { registry, gracePeriodMs: 0, batchSize: i % 3 === 0 ? 1 : 1000 })),
-      ]);
-      const context = `iteration ${i} (push after ${pushDelay} ms, gc after ${gcDelay} ms)`;
+      let startGc!: () => void;
+      const gcStarts = new Promise<void>((resolve) => (startGc = resolve));
+      let blobs = 0;
+      let total = 0;
+      const collecting = gcStarts.then(() => gc(bucketLocation(bucket), { registry, gracePeriodMs: 0, batchSize: i % 3 === 0 ? 1 : 1000 }));
+      if (startAt === -1) startGc();
+      const pushing = push(base.ref, bucketRef(bucket, 'app', 'v1'), {
+        registry,
+        concurrency: 1 + (i % 4),
+        onStart: (start) => {
+          total = start.blobs;
+          if (startAt === 0) startGc();
+        },
+        onBlob: () => {
+          blobs += 1;
+          if (blobs === (startAt === LAST ? total : startAt)) startGc();
+        },
+      }).finally(startGc); // a point the push did not reach
+      const [pushed, collected] = await Promise.allSettled([pushing, collecting]);
+      const context = `iteration ${i} (gc started ${startAt === -1 ? 'before the push' : startAt === 0 ? 'when the push planned' : startAt === LAST ? 'after its last blob' : `after blob ${startAt}`})`;
       expect(outcome(pushed), `push, ${context}`).toBe('fulfilled');
       expect(outcome(collected), `gc, ${context}`).toBe('fulfilled');
 

@@ -54,19 +54,24 @@ export async function writeBlob(dir: string, bytes: Buffer, mediaType: string): 
   return { mediaType, digest, size: bytes.length };
 }
 
-/** A ustar header for one regular file (what tar(1) writes, minus the optional fields). */
-function tarHeader(name: string, size: number): Buffer {
+/**
+ * A ustar header (what tar(1) writes, minus the optional fields): a regular
+ * file by default; `typeflag` and `linkname` make links, directories,
+ * devices, FIFOs, and `size` may say anything (hostile archives in tests).
+ */
+export function tarHeader(name: string, size: number, options: { typeflag?: string; linkname?: string; mode?: number } = {}): Buffer {
   const header = Buffer.alloc(512);
   const put = (text: string, offset: number, length: number): void => void header.write(text.slice(0, length), offset, 'ascii');
   const octal = (n: number, length: number): string => `${n.toString(8).padStart(length - 1, '0')}\0`;
   put(name, 0, 100);
-  put(octal(0o644, 8), 100, 8);
+  put(octal(options.mode ?? 0o644, 8), 100, 8);
   put(octal(0, 8), 108, 8);
   put(octal(0, 8), 116, 8);
   put(octal(size, 12), 124, 12);
   put(octal(0, 12), 136, 12);
   put('        ', 148, 8);
-  put('0', 156, 1);
+  put(options.typeflag ?? '0', 156, 1);
+  if (options.linkname !== undefined) put(options.linkname, 157, 100);
   put('ustar\0', 257, 6);
   put('00', 263, 2);
   let sum = 0;
@@ -75,8 +80,14 @@ function tarHeader(name: string, size: number): Buffer {
   return header;
 }
 
-/** Streams a tar layer holding one file `name` of `size` random bytes into the layout, hashing on the way. */
-export async function writeTarLayer(dir: string, name: string, size: number): Promise<Desc> {
+/**
+ * Where a layer's file bytes come from: `length` bytes at a time, in order.
+ * Random by default; a seeded source makes the layer reproducible.
+ */
+export type ByteSource = (length: number) => Buffer;
+
+/** Streams a tar layer holding one file `name` of `size` bytes (random unless `bytes` is given) into the layout, hashing on the way. */
+export async function writeTarLayer(dir: string, name: string, size: number, bytes: ByteSource = randomBytes): Promise<Desc> {
   const temp = join(dir, 'blobs', `layer-${randomBytes(6).toString('hex')}.tmp`);
   const out = createWriteStream(temp);
   const hash = createHash('sha256');
@@ -88,7 +99,7 @@ export async function writeTarLayer(dir: string, name: string, size: number): Pr
   };
   await put(tarHeader(name, size));
   const CHUNK = 8 << 20;
-  for (let left = size; left > 0; left -= CHUNK) await put(randomBytes(Math.min(CHUNK, left)));
+  for (let left = size; left > 0; left -= CHUNK) await put(bytes(Math.min(CHUNK, left)));
   await put(Buffer.alloc(((512 - (size % 512)) % 512) + 1024));
   out.end();
   await once(out, 'close');
@@ -97,14 +108,18 @@ export async function writeTarLayer(dir: string, name: string, size: number): Pr
   return { mediaType: LAYER_TAR, digest, size: total };
 }
 
-/** One image: a tar layer per entry of `layers` (file name and size), its config and manifest. */
+/**
+ * One image: a tar layer per entry of `layers` (file name, size, and where
+ * its bytes come from: random by default, a seeded source makes the layer
+ * reproducible and lets images share it), its config and manifest.
+ */
 export async function writeImage(
   dir: string,
-  layers: readonly { readonly name: string; readonly size: number }[],
+  layers: readonly { readonly name: string; readonly size: number; readonly bytes?: ByteSource }[],
   platform: { os: string; architecture: string; variant?: string },
 ): Promise<ImageParts> {
   const written: Desc[] = [];
-  for (const layer of layers) written.push(await writeTarLayer(dir, layer.name, layer.size));
+  for (const layer of layers) written.push(await writeTarLayer(dir, layer.name, layer.size, layer.bytes));
   const config = await writeBlob(
     dir,
     Buffer.from(JSON.stringify({ ...platform, config: { Cmd: ['/bin/sh'] }, rootfs: { type: 'layers', diff_ids: written.map((l) => l.digest) } })),

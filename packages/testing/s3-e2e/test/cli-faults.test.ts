@@ -108,7 +108,9 @@ describe.runIf(server !== undefined)('ceph-rgw: CLI faults', () => {
     const result = await s3lo([...args, '--endpoint', `http://127.0.0.1:${port}`, '--region', server!.region], good());
     const line = expectOneErrorLine(result);
     expect(line).toMatch(/connect/i);
-    expect(result.ms).toBeLessThan(10_000);
+    // How soon it gives up is the backend's retry policy, checked without a
+    // clock in backend-s3 (fake-s3.test.ts: attempts and back-off); a wall-clock
+    // bound here measured the machine's load as much as the CLI.
     expect(await listKeys(server!, bucket)).toEqual(before);
     console.log(`endpoint down (${command}): exit ${result.code} after ${(result.ms / 1000).toFixed(1)} s: ${line}`);
   });

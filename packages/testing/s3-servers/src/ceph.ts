@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
+import { awsSdk } from './aws-sdk.js';
 import { s3ClientConfig, withBucketHelper } from './client.js';
 import {
   freePorts,
@@ -198,9 +198,9 @@ async function startOnce(options: CephRgwOptions, deadline: number): Promise<Att
       dir: d,
     };
     // The user answers through S3 (signature, user lookup) before we hand it out.
-    const client = new S3Client(s3ClientConfig(info));
+    const client = new awsSdk.S3Client(s3ClientConfig(info));
     try {
-      await client.send(new ListBucketsCommand({}), { abortSignal: AbortSignal.timeout(remaining()) });
+      await client.send(new awsSdk.ListBucketsCommand({}), { abortSignal: AbortSignal.timeout(remaining()) });
     } finally {
       client.destroy();
     }

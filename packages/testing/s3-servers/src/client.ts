@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { CreateBucketCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
+import { awsSdk } from './aws-sdk.js';
 import type { S3ServerInfo, S3TestServer } from './types.js';
 
 /**
@@ -28,7 +29,7 @@ export function s3ClientConfig(server: S3ServerInfo): S3ClientConfig {
 }
 
 export function createS3Client(server: S3ServerInfo): S3Client {
-  return new S3Client(s3ClientConfig(server));
+  return new awsSdk.S3Client(s3ClientConfig(server));
 }
 
 let bucketCounter = 0;
@@ -51,7 +52,7 @@ export function withBucketHelper(info: S3ServerInfo, stop: () => Promise<void>):
     async createBucket(name?: string): Promise<string> {
       const bucket = name ?? uniqueBucketName();
       client ??= createS3Client(info);
-      await client.send(new CreateBucketCommand({ Bucket: bucket }));
+      await client.send(new awsSdk.CreateBucketCommand({ Bucket: bucket }));
       return bucket;
     },
     async stop(): Promise<void> {

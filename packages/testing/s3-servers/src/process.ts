@@ -246,7 +246,11 @@ export class ManagedProcess {
       }
       // The leader may be gone while others of its group are not.
       killGroup(this.pid, 'SIGKILL');
-      await settlesWithin(this.exited, 5000);
+      // SIGKILL cannot be refused: the exit comes, if late on a busy machine
+      // (an OSD frees its in-memory store first). Waiting for it is what lets
+      // callers rely on the port being closed once stop() returns; the bound
+      // is only for a process stuck in the kernel.
+      await settlesWithin(this.exited, 60_000);
       liveGroups.delete(this.pid);
     })();
     return this.stopping;

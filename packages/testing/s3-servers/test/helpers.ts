@@ -2,6 +2,16 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { portOpen, sleep } from '../src/process.js';
 
+/**
+ * How long servers may take to be gone once their owner stopped them or went
+ * away. Every wait below returns as soon as the condition holds; the bound
+ * only turns a leak into a failure instead of a hang, so it is far above what
+ * the work takes (the exit hooks kill at once, the watchdog within ~3 s): the
+ * whole suite runs at once on two shared cores, where reaping a process can
+ * take many times longer than on an idle machine.
+ */
+export const GONE_WITHIN_MS = 60_000;
+
 /** PIDs of processes whose command line mentions `text` (pgrep -f), except pgrep's own shell. */
 export function processesMentioning(text: string): Promise<string[]> {
   return new Promise((resolve, reject) => {
