@@ -43,6 +43,14 @@ export interface ImageSource {
   readChildManifest(descriptor: Descriptor, options?: CallOptions): Promise<Buffer>;
   /** A config or layer, as a stream of exactly `descriptor.size` bytes. */
   openBlob(descriptor: Descriptor, options?: CallOptions): Promise<Readable>;
+  /**
+   * Refuses, before the copy writes anything, blobs the source can tell up
+   * front it cannot deliver: missing, of another size, or not a regular
+   * file (a layout's or archive's member that is a FIFO, a device, a link
+   * out). Called once with every blob of the plan. Optional: without it a
+   * bad blob fails when it is read, after others may have been written.
+   */
+  checkBlobs?(descriptors: readonly Descriptor[], options?: CallOptions): Promise<void>;
   /** Releases files, handles and connections. */
   close(): Promise<void>;
 }

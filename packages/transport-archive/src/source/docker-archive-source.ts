@@ -117,6 +117,26 @@ class DockerArchiveSource implements ImageSource {
 
   async openBlob(descriptor: Descriptor, options: CallOptions = {}): Promise<Readable> {
     throwIfAborted(options.signal);
+    const { digest, origin } = this.origin(descriptor);
+    if ('bytes' in origin) return Readable.from([origin.bytes], { objectMode: false });
+    const range = this.archive.openRange(origin.entry, options.signal);
+    if (!origin.verify) return range;
+    const verifier = createDigestVerifier({ digest, size: descriptor.size });
+    pipelineCallback(range, verifier, () => {});
+    return verifier;
+  }
+
+  /** Every blob of the plan, from what was indexed at open: known and of the stated size. */
+  async checkBlobs(descriptors: readonly Descriptor[]): Promise<void> {
+    for (const descriptor of descriptors) this.origin(descriptor);
+  }
+
+  async close(): Promise<void> {
+    await this.archive.close();
+  }
+
+  /** Where a blob comes from, checked: NOT_FOUND for a blob the image does not have, SIZE_MISMATCH for another size. */
+  private origin(descriptor: Descriptor): { digest: Digest; origin: BlobOrigin } {
     const digest = parseDigest(descriptor.digest, 'the blob digest');
     const origin = this.blobs.get(digest);
     if (origin === undefined) {
@@ -128,18 +148,10 @@ class DockerArchiveSource implements ImageSource {
           details: { digest, expected: descriptor.size, actual: origin.bytes.length },
         });
       }
-      return Readable.from([origin.bytes], { objectMode: false });
+    } else {
+      checkSize(this.archive, origin.entry, descriptor, digest, 'blob');
     }
-    checkSize(this.archive, origin.entry, descriptor, digest, 'blob');
-    const range = this.archive.openRange(origin.entry, options.signal);
-    if (!origin.verify) return range;
-    const verifier = createDigestVerifier({ digest, size: descriptor.size });
-    pipelineCallback(range, verifier, () => {});
-    return verifier;
-  }
-
-  async close(): Promise<void> {
-    await this.archive.close();
+    return { digest, origin };
   }
 }
 

@@ -6,7 +6,7 @@ import { MAX_MANIFEST_BYTES, parseImageIndex, parseManifestDocument, type Descri
 import { invalidArchive, quote } from '../errors.js';
 import type { OciArchiveLocation } from '../locations.js';
 import { TarArchive } from '../tar/tar-archive.js';
-import { openLayoutBlob, readVerifiedBlob, REF_NAME_ANNOTATION } from '../oci-layout.js';
+import { layoutBlobEntry, openLayoutBlob, readVerifiedBlob, REF_NAME_ANNOTATION } from '../oci-layout.js';
 
 const INDEX_JSON = 'index.json';
 const OCI_LAYOUT = 'oci-layout';
@@ -56,6 +56,11 @@ class OciArchiveSource implements ImageSource {
   async openBlob(descriptor: Descriptor, options: CallOptions = {}): Promise<Readable> {
     throwIfAborted(options.signal);
     return openLayoutBlob(this.archive, descriptor, 'blob', options.signal);
+  }
+
+  /** Every blob's member, from the index read at open: present, a regular file (or a link to one inside), of the stated size. */
+  async checkBlobs(descriptors: readonly Descriptor[]): Promise<void> {
+    for (const descriptor of descriptors) layoutBlobEntry(this.archive, descriptor, 'blob');
   }
 
   async close(): Promise<void> {

@@ -104,6 +104,7 @@ export async function copyImage(source: ImageSource, sink: ImageSink, options: C
       if (options.platforms !== undefined) checkSinglePlatform(options.platforms, platform, source.description);
       platforms = platform === undefined ? [] : [formatPlatform(platform)];
     }
+    await source.checkBlobs?.(plan.blobs, { signal });
     await sink.checkCommit?.(plan.top, { signal });
     options.onStart?.({
       digest: plan.top.digest,

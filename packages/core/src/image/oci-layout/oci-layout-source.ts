@@ -1,3 +1,4 @@
+import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { addAbortSignal, type Readable } from 'node:stream';
 import { parseDigest, sha256Digest } from '../../digest/digest.js';
@@ -8,6 +9,7 @@ import { MAX_MANIFEST_BYTES, parseManifestDocument } from '../../oci/parse-manif
 import type { Descriptor } from '../../oci/types.js';
 import type { OciLayoutReference } from '../../ref/transport-references.js';
 import type { CallOptions } from '../../storage/backend.js';
+import { mapConcurrent } from '../../storage/map-concurrent.js';
 import type { ImageSource, ManifestBytes } from '../transport.js';
 import { openContainedFile, readContainedFile } from './contained-files.js';
 import { selectEntry } from './index-entries.js';
@@ -78,6 +80,9 @@ export async function openOciLayoutSource(location: OciLayoutReference, options:
   return new OciLayoutSource(description, layout, entry);
 }
 
+/** Blob files opened at once by `checkBlobs`. */
+const CHECK_CONCURRENCY = 16;
+
 class OciLayoutSource implements ImageSource {
   private closed = false;
 
@@ -113,22 +118,35 @@ class OciLayoutSource implements ImageSource {
   }
 
   async openBlob(descriptor: Descriptor, options: CallOptions = {}): Promise<Readable> {
+    const handle = await this.openBlobFile(descriptor, options.signal);
+    // The stream owns the handle from here: it closes it on end, error or destroy.
+    // 1 MiB reads: a 64 KiB default means 16k reads and hash updates per GiB.
+    const stream = handle.createReadStream({ highWaterMark: 1 << 20 });
+    if (options.signal !== undefined) addAbortSignal(options.signal, stream);
+    return stream;
+  }
+
+  /** Every blob is opened once (and closed): inside the layout, a regular file, of its descriptor's size. */
+  async checkBlobs(descriptors: readonly Descriptor[], options: CallOptions = {}): Promise<void> {
+    await mapConcurrent(descriptors, CHECK_CONCURRENCY, options.signal, async (descriptor) => {
+      await (await this.openBlobFile(descriptor, options.signal)).close();
+    });
+  }
+
+  /** A blob's file, opened as {@link openContainedFile} does, and of the size its descriptor states (SIZE_MISMATCH). */
+  private async openBlobFile(descriptor: Descriptor, signal: AbortSignal | undefined): Promise<FileHandle> {
     this.assertOpen();
     const digest = parseDigest(descriptor.digest, 'blob digest');
     const what = `blob ${digest} of ${this.description}`;
     const path = blobPath(this.layout.realRoot, digest);
-    const { handle, size } = await openContainedFile(this.layout.realRoot, path, what, options.signal);
+    const { handle, size } = await openContainedFile(this.layout.realRoot, path, what, signal);
     if (size !== descriptor.size) {
       await handle.close().catch(() => undefined);
       throw new S3loError(ErrorCode.SIZE_MISMATCH, `${what} is ${size} bytes, its descriptor says ${descriptor.size} (${path})`, {
         details: { digest, expected: descriptor.size, actual: size, path },
       });
     }
-    // The stream owns the handle from here: it closes it on end, error or destroy.
-    // 1 MiB reads: a 64 KiB default means 16k reads and hash updates per GiB.
-    const stream = handle.createReadStream({ highWaterMark: 1 << 20 });
-    if (options.signal !== undefined) addAbortSignal(options.signal, stream);
-    return stream;
+    return handle;
   }
 
   async close(): Promise<void> {
