@@ -50,7 +50,7 @@ beforeAll(async () => {
 afterAll(() => rm(work, { recursive: true, force: true }));
 
 describe.each(targets())('pushes racing gc: $name', (target) => {
-  const count = trialCount(target.name === 'local' ? 10 : 4, target.name === 'local' ? 0.6 : 0.4);
+  const count = trialCount(target.name === 'local' ? 40 : 6, target.name === 'local' ? 0.6 : 0.4);
 
   it(`${count} seeded interleavings: every finished push keeps its tag and blobs`, { timeout: timeoutFor(count, 3000) }, async () => {
     const summary = await runTrials('gc-race', target.name, count, async (trial, tally) => {
@@ -79,7 +79,7 @@ describe.each(targets())('pushes racing gc: $name', (target) => {
             (error: unknown) => ({ ok: false as const, error }),
           ).finally(() => plan.finished(actor));
         const [pushed, collected] = await Promise.all([
-          Promise.all(racers.map((r) => settle(r.actor, () => push(r.image.ref, bucket.ref('app', r.tag), { registry: plan.registryFor(r.actor), backendOptions: bucket.backendOptions, concurrency: rng.int(1, 4) })))),
+          Promise.all(racers.map((r) => settle(r.actor, () => push(r.image.ref, bucket.ref('app', r.tag), { registry: plan.registryFor(r.actor), backendOptions: bucket.backendOptions, concurrency: rng.int(1, 4), gcPollMs: 20 })))),
           Promise.all(collectors.map((g) => settle(g.actor, () => gc(bucket.url, { registry: plan.registryFor(g.actor), backendOptions: bucket.backendOptions, gracePeriodMs: 0, batchSize: g.batchSize })))),
         ]);
 
