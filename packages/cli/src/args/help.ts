@@ -24,7 +24,7 @@ const ENVIRONMENT = `environment:
 
 const EXIT_CODES = `exit codes:
   0    success
-  1    the operation failed (not found, refused, store error, --timeout)
+  1    the operation failed (not found, refused, store error, --timeout); verify: something is broken
   2    usage error: unknown command or flag, bad value or reference; nothing was done
   130  interrupted (Ctrl-C or SIGTERM): cancelled cleanly, no tag written; a second Ctrl-C quits at once`;
 
