@@ -63,7 +63,7 @@ export class BucketStore {
 
   /** The stored blob's size and age, or undefined when it is absent. */
   statBlob(digest: string, options: CallOptions = {}): Promise<ObjectInfo | undefined> {
-    return this.statKey(blobKey(digest), options);
+    return this.statObject(blobKey(digest), options);
   }
 
   /**
@@ -233,7 +233,7 @@ export class BucketStore {
         hint: 'pass --force to delete it anyway',
       });
     }
-    if ((await this.statKey(tagKey(image, tag), options)) === undefined) {
+    if ((await this.statObject(tagKey(image, tag), options)) === undefined) {
       throw new S3loError(ErrorCode.NOT_FOUND, `image ${image}:${tag} not found in ${this.describe()}`, { details: { image, tag } });
     }
     const keys = await this.tagObjectKeys(image, tag, options);
@@ -250,7 +250,7 @@ export class BucketStore {
    */
   async tagObjectKeys(image: string, tag: string, options: CallOptions = {}): Promise<string[]> {
     const prefix = tagPrefix(image, tag);
-    const signaturesTagExists = (await this.statKey(signaturesTagKey(image, tag), options)) !== undefined;
+    const signaturesTagExists = (await this.statObject(signaturesTagKey(image, tag), options)) !== undefined;
     const keys: string[] = [];
     for (const level of [prefix, `${prefix}signatures/`]) {
       for await (const object of listDirectObjects(this.backend, { prefix: level, signal: options.signal })) {
@@ -261,7 +261,7 @@ export class BucketStore {
   }
 
   /** An object's size and age, or undefined when the store says it is absent (NOT_FOUND, never guessed from other failures). */
-  private async statKey(key: string, options: CallOptions): Promise<ObjectInfo | undefined> {
+  async statObject(key: string, options: CallOptions = {}): Promise<ObjectInfo | undefined> {
     try {
       return await this.backend.stat(key, options);
     } catch (error) {

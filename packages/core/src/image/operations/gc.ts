@@ -311,22 +311,12 @@ class RootSet {
         await this.#graph.mark(parseManifestDocument(bytes), this.#marked);
       } catch (error) {
         // Deleted since the listing: a tag that is gone protects nothing.
-        if (S3loError.isInstance(error, ErrorCode.NOT_FOUND) && !(await this.#exists(object.key))) return;
+        // (A NOT_FOUND may also come from a missing child: then the tag is still there.)
+        if (S3loError.isInstance(error, ErrorCode.NOT_FOUND) && (await this.#store.statObject(object.key, { signal: this.#signal })) === undefined) return;
         throw inContext(error, `${stopped(deletedSoFar)}: tag ${object.key} cannot be read`, { key: object.key }, 'fix or delete the broken tag, then run gc again');
       }
       this.#seen.set(object.key, object);
     });
-  }
-
-  /** Whether the tag object is still there (a NOT_FOUND may also come from a missing child). */
-  async #exists(key: string): Promise<boolean> {
-    try {
-      await this.#store.backend.stat(key, { signal: this.#signal });
-      return true;
-    } catch (error) {
-      if (S3loError.isInstance(error, ErrorCode.NOT_FOUND)) return false;
-      throw error;
-    }
   }
 }
 
