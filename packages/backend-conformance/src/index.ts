@@ -8,6 +8,7 @@
  */
 import { describe } from 'vitest';
 import { registerBucketLifecycle } from './context.js';
+import { assertTestedContract } from './contract-version.js';
 import { capabilityTests } from './groups/capabilities.js';
 import { deleteTests } from './groups/deletes.js';
 import { faultTests } from './groups/faults.js';
@@ -19,6 +20,7 @@ import { roundTripTests } from './groups/round-trips.js';
 import { resolveTarget, type ConformanceTarget } from './target.js';
 
 export type { ConformanceBucket, ConformanceTarget } from './target.js';
+export { TESTED_CONTRACT_VERSION, assertTestedContract } from './contract-version.js';
 export { compareKeys, sortKeys, expectedListing, AWKWARD_KEYS, INVALID_KEYS, INVALID_PREFIXES } from './keys.js';
 export { collectListing, assertSameKeys, type CollectedListing } from './listing.js';
 export { expectS3loError, expectAnyS3loError, describeError } from './expect-error.js';
@@ -29,6 +31,8 @@ export { payloadChunks, payloadReadable, payloadBytes, payloadSha256, sha256Hex,
  * Registers the conformance suite (vitest `describe`/`it` blocks) for one
  * backend. Every test gets a fresh bucket from `target.create()`; after each
  * test the bucket is listed and the test fails if it left objects behind.
+ * Throws at once when the installed `@s3lo/core` speaks another storage
+ * contract than {@link TESTED_CONTRACT_VERSION}.
  *
  * @example
  * ```ts
@@ -41,6 +45,7 @@ export { payloadChunks, payloadReadable, payloadBytes, payloadSha256, sha256Hex,
  * ```
  */
 export function describeBackendConformance(target: ConformanceTarget): void {
+  assertTestedContract();
   const resolved = resolveTarget(target);
   describe(`storage backend conformance: ${target.name}`, () => {
     const suite = registerBucketLifecycle(resolved);
