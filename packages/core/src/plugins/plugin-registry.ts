@@ -56,11 +56,7 @@ export class PluginRegistry {
       throw new S3loError(ErrorCode.INVALID_ARGUMENT, `${name} is not a transport plugin (kind is ${JSON.stringify(plugin?.kind)})`);
     }
     if (plugin.contractVersion !== TRANSPORT_CONTRACT_VERSION) {
-      throw new S3loError(
-        ErrorCode.PLUGIN_INCOMPATIBLE,
-        `${name} implements transport contract ${String(plugin.contractVersion)}; this @s3lo/core speaks ${TRANSPORT_CONTRACT_VERSION}`,
-        { hint: `install versions of ${name} and @s3lo/core that match` },
-      );
+      throw contractMismatch(name, 'transport', `${name} implements`, plugin.contractVersion, TRANSPORT_CONTRACT_VERSION);
     }
     if (!Array.isArray(plugin.locations) || plugin.locations.length === 0) {
       throw new S3loError(ErrorCode.INVALID_ARGUMENT, `${name} declares no location kinds`);
@@ -112,11 +108,7 @@ export class PluginRegistry {
     if (plugin === undefined) throw unknownSchemeError(target.scheme, this.schemes());
     const backend = await plugin.create(target.bucket, options);
     if (backend?.contractVersion !== STORAGE_CONTRACT_VERSION) {
-      throw new S3loError(
-        ErrorCode.PLUGIN_INCOMPATIBLE,
-        `${plugin.name} returned a backend for storage contract ${String(backend?.contractVersion)}; this @s3lo/core speaks ${STORAGE_CONTRACT_VERSION}`,
-        { hint: `install versions of ${plugin.name} and @s3lo/core that match` },
-      );
+      throw contractMismatch(plugin.name, 'storage', `${plugin.name} returned a backend for`, backend?.contractVersion, STORAGE_CONTRACT_VERSION);
     }
     return backend;
   }
@@ -128,11 +120,7 @@ function validateBackendPlugin(plugin: BackendPlugin): void {
     throw new S3loError(ErrorCode.INVALID_ARGUMENT, `${name} is not a storage backend plugin (kind is ${JSON.stringify(plugin?.kind)})`);
   }
   if (plugin.contractVersion !== STORAGE_CONTRACT_VERSION) {
-    throw new S3loError(
-      ErrorCode.PLUGIN_INCOMPATIBLE,
-      `${name} implements storage contract ${String(plugin.contractVersion)}; this @s3lo/core speaks ${STORAGE_CONTRACT_VERSION}`,
-      { hint: `install versions of ${name} and @s3lo/core that match` },
-    );
+    throw contractMismatch(name, 'storage', `${name} implements`, plugin.contractVersion, STORAGE_CONTRACT_VERSION);
   }
   if (!Array.isArray(plugin.schemes) || plugin.schemes.length === 0) {
     throw new S3loError(ErrorCode.INVALID_ARGUMENT, `${name} declares no schemes`);
@@ -149,6 +137,24 @@ function validateBackendPlugin(plugin: BackendPlugin): void {
   if (optionNames !== undefined && (!Array.isArray(optionNames) || !optionNames.every((option) => typeof option === 'string' && option !== ''))) {
     throw new S3loError(ErrorCode.INVALID_ARGUMENT, `${name} declares optionNames that are not a list of option names: ${JSON.stringify(optionNames)}`);
   }
+}
+
+/**
+ * PLUGIN_INCOMPATIBLE for a plugin of another contract version. Core speaks
+ * exactly one version of each contract (the versioning policy is in
+ * docs/plugin-authors.md), so the hint says which side to upgrade: core when
+ * the plugin is newer, the plugin when it is older.
+ */
+function contractMismatch(name: string, contract: 'storage' | 'transport', subject: string, version: unknown, speaks: number): S3loError {
+  const newer = typeof version === 'number' && version > speaks;
+  const hint = newer
+    ? `${name} is newer than this @s3lo/core: upgrade @s3lo/core to a release that speaks ${contract} contract ${version}, or install a ${name} release for contract ${speaks}`
+    : `${name} is older than this @s3lo/core: upgrade ${name} to a release for ${contract} contract ${speaks}` +
+      (typeof version === 'number' ? `, or use an @s3lo/core that speaks contract ${version}` : '');
+  return new S3loError(ErrorCode.PLUGIN_INCOMPATIBLE, `${subject} ${contract} contract ${String(version)}; this @s3lo/core speaks ${speaks}`, {
+    details: { plugin: name, contractVersion: version, supported: [speaks] },
+    hint,
+  });
 }
 
 function unknownSchemeError(scheme: string, known: string[]): S3loError {

@@ -66,6 +66,19 @@ describe('PluginRegistry', () => {
     expect(S3loError.isInstance(await rejected(registry.resolveBackend({ scheme: 'liar', bucket: 'b' })), 'PLUGIN_INCOMPATIBLE')).toBe(true);
   });
 
+  it('says which side to upgrade when the contract versions differ', async () => {
+    const registry = new PluginRegistry();
+    const newer = thrown(() => registry.registerBackend(pluginFor(['fut'], 'future-plugin', 2)));
+    expect(newer.hint).toBe('future-plugin is newer than this @s3lo/core: upgrade @s3lo/core to a release that speaks storage contract 2, or install a future-plugin release for contract 1');
+    expect(newer.details).toEqual({ plugin: 'future-plugin', contractVersion: 2, supported: [1] });
+    const older = thrown(() => registry.registerBackend(pluginFor(['old'], 'old-plugin', 0)));
+    expect(older.hint).toBe('old-plugin is older than this @s3lo/core: upgrade old-plugin to a release for storage contract 1, or use an @s3lo/core that speaks contract 0');
+    const liar: BackendPlugin = { ...pluginFor(['liar'], 'liar-plugin'), create: () => ({ contractVersion: 2 }) as unknown as StorageBackend };
+    registry.registerBackend(liar);
+    const returned = (await rejected(registry.resolveBackend({ scheme: 'liar', bucket: 'b' }))) as S3loError;
+    expect(returned.hint).toContain('upgrade @s3lo/core to a release that speaks storage contract 2');
+  });
+
   it('refuses malformed plugins with a message naming them', () => {
     const registry = new PluginRegistry();
     expect(() => registry.registerBackend({ ...pluginFor(['x']), kind: 'scanner' } as unknown as BackendPlugin)).toThrow(/is not a storage backend plugin/);
