@@ -1,7 +1,9 @@
 import { quote, type Fail } from './reference-error.js';
 
 /**
- * The schemes s3lo's first-party backends serve. Others are accepted by the
+ * The schemes of s3lo's first-party backends: `s3` (`@s3lo/backend-s3`),
+ * `local` (`@s3lo/backend-local`), and `gs` and `az`, reserved for the
+ * planned `@s3lo/backend-gcs` and `@s3lo/backend-azure`. Others are accepted by the
  * parsers (a plugin may serve them); an unregistered scheme fails in
  * `resolveBackend`, which names the package to install.
  *
