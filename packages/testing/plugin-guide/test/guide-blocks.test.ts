@@ -1,5 +1,6 @@
-import { readFileSync, readdirSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const repo = join(import.meta.dirname, '..', '..', '..', '..');
@@ -17,13 +18,10 @@ function exampleBlocks(markdown: string): Map<string, string> {
   return blocks;
 }
 
-/** Every file of the example package that is its source (not what a build or an install makes). */
+/** Every file of the example package that is its source: what git tracks or would track (not dist/, node_modules/, .turbo/). */
 function exampleFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true, recursive: true })
-    .filter((entry) => entry.isFile())
-    .map((entry) => relative(dir, join(entry.parentPath, entry.name)))
-    .filter((path) => !/^(node_modules|dist)\//.test(path))
-    .sort();
+  const listed = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '-z', '.'], { cwd: dir, encoding: 'utf8' });
+  return listed.split('\0').filter((path) => path !== '' && existsSync(join(dir, path))).sort();
 }
 
 /**
