@@ -1,4 +1,4 @@
-import { STORAGE_CONTRACT_VERSION, type BackendPlugin } from '@s3lo/core/storage';
+import type { BackendPlugin } from '@s3lo/core/storage';
 import { MemoryBackend } from './memory-backend.js';
 
 export { MemoryBackend } from './memory-backend.js';
@@ -6,7 +6,7 @@ export { MemoryBackend } from './memory-backend.js';
 /** The plugin: what `registerBackend(plugin)` and the s3lo CLI take. */
 export const plugin: BackendPlugin = {
   kind: 'backend',
-  contractVersion: STORAGE_CONTRACT_VERSION,
+  contractVersion: 1, // the storage contract this code implements (see the guide)
   name: 's3lo-backend-memory',
   schemes: ['memory'],
   optionNames: [], // reads no store option: the CLI refuses any --store-option

@@ -3,7 +3,6 @@ import { pipeline } from 'node:stream/promises';
 import {
   ErrorCode,
   S3loError,
-  STORAGE_CONTRACT_VERSION,
   abortError,
   assertValidKey,
   assertValidPrefix,
@@ -39,7 +38,7 @@ function compareKeys(a: string, b: string): number {
 
 /** A bucket held in this process's memory. */
 export class MemoryBackend implements StorageBackend {
-  readonly contractVersion = STORAGE_CONTRACT_VERSION;
+  readonly contractVersion = 1;
   readonly scheme = 'memory';
   readonly bucket: string;
   readonly capabilities: BackendCapabilities = {

@@ -16,10 +16,15 @@ import type { S3loError } from '../errors/s3lo-error.js';
  * (major from 1.0) and a matching `@s3lo/backend-conformance` release. The
  * full policy: docs/plugin-authors.md in the repository.
  *
+ * A third-party plugin writes the number it implements rather than this
+ * constant: rebuilt against a core of a later contract, the number stops
+ * compiling (the field's type is this constant's) instead of claiming a
+ * contract the code does not implement.
+ *
  * @example
  * ```ts
  * import { STORAGE_CONTRACT_VERSION } from '@s3lo/core/storage';
- * export const plugin = { kind: 'backend', contractVersion: STORAGE_CONTRACT_VERSION, ... };
+ * if (STORAGE_CONTRACT_VERSION !== 1) throw new Error('this tool was written for storage contract 1');
  * ```
  */
 export const STORAGE_CONTRACT_VERSION = 1 as const;
