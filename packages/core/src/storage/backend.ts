@@ -323,9 +323,10 @@ export interface StorageBackend {
   /**
    * Writes an object from a stream or bytes (`Readable`, any
    * `AsyncIterable<Uint8Array>`, `Uint8Array` or `Buffer`, with or without
-   * {@link PutOptions.size}), 0 bytes included. It streams: a body of any
-   * length is sent as it is read, never held whole in memory. A put over an
-   * existing key replaces it (unless conditional).
+   * {@link PutOptions.size}), 0 bytes included. A backend of a remote store
+   * sends the body as it reads it (in bounded parts), so a body of any length
+   * passes without being held whole in memory. A put over an existing key
+   * replaces it (unless conditional).
    *
    * The object appears whole or not at all: a body that errors, an abort, or
    * a size mismatch leaves no object (and no pending multipart upload)
