@@ -65,6 +65,11 @@ beforeAll(async () => {
   const test = await readFile(join(packages['s3lo-backend-memory'], 'test', 'conformance.test.ts'), 'utf8');
   if (!test.includes("from '../src/index.js'")) throw new Error("the example's test no longer imports '../src/index.js': update this test");
   await writeFile(join(project, 'test', 'conformance.test.ts'), test.replace("from '../src/index.js'", "from 's3lo-backend-memory'"));
+  // The guide's library snippet, run as it is written (it is plain JavaScript).
+  const guide = await readFile(join(repo, 'docs', 'plugin-authors.md'), 'utf8');
+  const snippet = /<!-- scratch-run: [^>]* -->\n```ts\n([\s\S]*?)^```$/m.exec(guide)?.[1];
+  if (snippet === undefined) throw new Error('docs/plugin-authors.md has no <!-- scratch-run --> block');
+  await writeFile(join(project, 'usage.mjs'), snippet);
   await sh('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--no-package-lock'], project);
 }, 600_000);
 
@@ -88,6 +93,10 @@ describe('the example plugin, packed and installed with npm outside the reposito
     const kit = JSON.parse(await readFile(join(scratch, 'project', 'node_modules', '@s3lo', 'backend-conformance', 'package.json'), 'utf8'));
     expect(kit.private, '@s3lo/backend-conformance is public').toBeUndefined();
     expect(kit.peerDependencies['@s3lo/core']).toBe(`^${core.version}`);
+  });
+
+  it("runs the guide's library snippet: register the plugin, list a memory:// bucket", async () => {
+    expect((await sh(process.execPath, ['usage.mjs'], join(scratch, 'project'))).trim()).toBe('[]');
   });
 
   it('passes the published conformance suite', async () => {
