@@ -35,6 +35,7 @@ export class S3loError extends Error {
   readonly code: ErrorCode;
   readonly details: Record<string, unknown>;
   readonly hint: string | undefined;
+  // biome-ignore lint/correctness/noUnusedPrivateClassMembers: read by isInstance through a structural cast, which works across copies of the package
   private readonly [marker] = true;
 
   constructor(code: ErrorCode, message: string, options: S3loErrorOptions = {}) {
