@@ -148,7 +148,7 @@ export class LocalBackend implements StorageBackend {
   }
 
   async put(key: string, body: PutBody, options: PutOptions = {}): Promise<void> {
-    const { signal, size, ifNoneMatch } = options;
+    const { size, ifNoneMatch } = options;
     assertLocalKey(key);
     if (ifNoneMatch !== undefined && ifNoneMatch !== '*') {
       throw new S3loError(ErrorCode.INVALID_ARGUMENT, `ifNoneMatch must be "*", got ${JSON.stringify(ifNoneMatch)}`);
