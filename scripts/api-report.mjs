@@ -8,7 +8,7 @@
 //                            built code (CI), showing the difference
 //
 // Both need the packages built (`pnpm build`). Only the report is used: docs
-// and links are checked by TypeDoc (pnpm docs), and release tags (@beta, ...)
+// and links are checked by TypeDoc (pnpm api-docs), and release tags (@beta, ...)
 // are not used here, so API Extractor's messages about those are off, and its
 // `// @public` and `// (undocumented)` lines are dropped from the reports (a
 // method documented on the interface it implements reads as undocumented to
