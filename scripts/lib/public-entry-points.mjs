@@ -40,8 +40,11 @@ export function publicEntryPoints() {
   for (const pkg of publicPackages()) {
     const exportsMap = typeof pkg.manifest.exports === 'object' && pkg.manifest.exports !== null ? pkg.manifest.exports : {};
     for (const [subpath, target] of Object.entries(exportsMap)) {
-      const types = typeof target === 'object' && target !== null ? target.types : undefined;
-      if (typeof types !== 'string') continue;
+      if (subpath === './package.json') continue;
+      const types = typesOf(target);
+      if (types === undefined) {
+        throw new Error(`${pkg.name}: export "${subpath}" has no "types" condition; every public entry point needs one (scripts/lib/public-entry-points.mjs)`);
+      }
       const declaration = join(pkg.dir, types);
       const source = join(pkg.dir, types.replace(/^\.\/dist\//, './src/').replace(/\.d\.ts$/, '.ts'));
       if (!existsSync(source)) {
@@ -53,4 +56,20 @@ export function publicEntryPoints() {
     }
   }
   return entries;
+}
+
+/**
+ * The `types` file of an export target, however its conditions nest
+ * (`{ types, import }` or `{ import: { types, default } }`): the first found.
+ * @param {unknown} target
+ * @returns {string | undefined}
+ */
+function typesOf(target) {
+  if (typeof target !== 'object' || target === null) return undefined;
+  if (typeof target.types === 'string') return target.types;
+  for (const value of Object.values(target)) {
+    const found = typesOf(value);
+    if (found !== undefined) return found;
+  }
+  return undefined;
 }
