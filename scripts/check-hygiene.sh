@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The contributor-hygiene checks CI runs (scripts/test.sh calls this):
-#   1. lint and formatting      pnpm lint        (Biome, writes nothing; `pnpm format` fixes)
+#   1. lint and formatting      pnpm lint        (Biome; warnings fail too; writes nothing; `pnpm format` fixes)
 #   2. API reference            pnpm api-docs    (TypeDoc: broken links, undocumented exports)
 #   3. API report up to date    pnpm api-report --check  (`pnpm api-report` updates it)
 # Every step runs even when an earlier one fails, so one run shows every
