@@ -120,7 +120,7 @@ async function writeAll(file: FileHandle, source: AsyncIterable<Buffer>): Promis
 }
 
 async function writeFully(file: FileHandle, buffers: Buffer[]): Promise<void> {
-  let pending = buffers.filter((buffer) => buffer.length > 0);
+  const pending = buffers.filter((buffer) => buffer.length > 0);
   while (pending.length > 0) {
     const { bytesWritten } = await file.writev(pending);
     let skip = bytesWritten;

@@ -98,6 +98,7 @@ export class LocalBackend implements StorageBackend {
   readonly #fsync: boolean;
 
   /**
+   * A bucket kept in a directory of the local filesystem.
    * @param directory The bucket directory, resolved against the working
    *   directory. It need not exist: the first write creates it (reads of a
    *   missing directory fail with NOT_FOUND naming it).
@@ -148,7 +149,7 @@ export class LocalBackend implements StorageBackend {
   }
 
   async put(key: string, body: PutBody, options: PutOptions = {}): Promise<void> {
-    const { signal, size, ifNoneMatch } = options;
+    const { size, ifNoneMatch } = options;
     assertLocalKey(key);
     if (ifNoneMatch !== undefined && ifNoneMatch !== '*') {
       throw new S3loError(ErrorCode.INVALID_ARGUMENT, `ifNoneMatch must be "*", got ${JSON.stringify(ifNoneMatch)}`);

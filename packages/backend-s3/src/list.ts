@@ -157,7 +157,7 @@ async function listClientSide(request: ListRequest, cursor: Cursor): Promise<Lis
     );
     for (const object of output.Contents ?? []) {
       const info = objectInfo(object);
-      if (info !== undefined && info.key.startsWith(prefix)) objects.push(info);
+      if (info?.key.startsWith(prefix)) objects.push(info);
     }
     token = output.IsTruncated === true ? output.NextContinuationToken : undefined;
   } while (token !== undefined && token !== '');

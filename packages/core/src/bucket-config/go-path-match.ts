@@ -6,7 +6,7 @@
  */
 export function matchGoPath(pattern: string, name: string): boolean {
   const regex = compile(pattern);
-  return regex !== undefined && regex.test(name);
+  return regex?.test(name) === true;
 }
 
 const cache = new Map<string, RegExp | undefined>();
@@ -22,7 +22,7 @@ function compile(pattern: string): RegExp | undefined {
     else if (c === '\\') {
       const next = pattern[++i];
       if (next === undefined) ok = false;
-      else source += escape(next);
+      else source += escapeRegExpChar(next);
     } else if (c === '[') {
       const end = classEnd(pattern, i + 1);
       if (end < 0) ok = false;
@@ -35,7 +35,7 @@ function compile(pattern: string): RegExp | undefined {
         else source += negated ? `[^/${members}]` : `[${members}]`;
         i = end;
       }
-    } else source += escape(c);
+    } else source += escapeRegExpChar(c);
   }
   const regex = ok ? safeRegExp(`^${source}$`) : undefined;
   cache.set(pattern, regex);
@@ -66,7 +66,7 @@ function classEnd(pattern: string, from: number): number {
   return -1;
 }
 
-function escape(c: string): string {
+function escapeRegExpChar(c: string): string {
   return c.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
 }
 

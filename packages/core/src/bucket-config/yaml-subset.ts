@@ -262,18 +262,18 @@ function quoted(text: string, start: number, number: number): { value: string; e
       value += c;
       continue;
     }
-    const escape = text[++i];
+    const escaped = text[++i];
     const simple: Record<string, string> = { '"': '"', '\\': '\\', '/': '/', n: '\n', t: '\t', r: '\r', '0': '\0', ' ': ' ' };
-    if (escape !== undefined && escape in simple) {
-      value += simple[escape];
-    } else if (escape === 'u' || escape === 'x') {
-      const length = escape === 'u' ? 4 : 2;
+    if (escaped !== undefined && escaped in simple) {
+      value += simple[escaped];
+    } else if (escaped === 'u' || escaped === 'x') {
+      const length = escaped === 'u' ? 4 : 2;
       const hex = text.slice(i + 1, i + 1 + length);
-      if (!new RegExp(`^[0-9a-fA-F]{${length}}$`).test(hex)) throw new YamlSubsetError(number, `a malformed \\${escape} escape`);
+      if (!new RegExp(`^[0-9a-fA-F]{${length}}$`).test(hex)) throw new YamlSubsetError(number, `a malformed \\${escaped} escape`);
       value += String.fromCharCode(parseInt(hex, 16));
       i += length;
     } else {
-      throw new YamlSubsetError(number, `the escape \\${escape ?? ''} is not read here`);
+      throw new YamlSubsetError(number, `the escape \\${escaped ?? ''} is not read here`);
     }
   }
   throw new YamlSubsetError(number, 'a quoted string is not closed on its line');

@@ -35,8 +35,15 @@ export class S3loError extends Error {
   readonly code: ErrorCode;
   readonly details: Record<string, unknown>;
   readonly hint: string | undefined;
+  // biome-ignore lint/correctness/noUnusedPrivateClassMembers: read by isInstance through a structural cast, which works across copies of the package
   private readonly [marker] = true;
 
+  /**
+   * An error with a stable code.
+   * @param code What went wrong, stable across versions: what callers branch on.
+   * @param message One line for a person, naming the thing concerned.
+   * @param options The wrapped cause, machine-readable details, a hint.
+   */
   constructor(code: ErrorCode, message: string, options: S3loErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'S3loError';

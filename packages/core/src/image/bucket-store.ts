@@ -59,6 +59,10 @@ export interface StoredManifest {
  * ```
  */
 export class BucketStore {
+  /**
+   * The image store of one bucket.
+   * @param backend The bucket, already opened by its plugin; {@link BucketStore.close} closes it.
+   */
   constructor(readonly backend: StorageBackend) {}
 
   /** The stored blob's size and age, or undefined when it is absent. */

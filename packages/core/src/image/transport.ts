@@ -173,6 +173,15 @@ export interface TransportPlugin<L extends { readonly kind: string } = { readonl
   readonly name: string;
   /** The location kinds served (`oci-archive`, `docker-archive`, `docker-daemon`, `registry`). */
   readonly locations: readonly string[];
+  /**
+   * Opens `location` (of a kind listed in `locations`) as the source of a
+   * copy; the copy ends by calling {@link ImageSource.close}.
+   */
   openSource(location: L, options: TransportOpenOptions): Promise<ImageSource>;
+  /**
+   * Opens `location` as the destination of a copy. The copy writes the blobs,
+   * then {@link ImageSink.commit}, and always ends with {@link ImageSink.close}
+   * (whose outcome says whether the commit happened).
+   */
   openSink(location: L, options: TransportOpenOptions): Promise<ImageSink>;
 }

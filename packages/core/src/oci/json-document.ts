@@ -78,6 +78,7 @@ function dropProtoKeys(root: unknown): void {
       for (const item of value) if (typeof item === 'object' && item !== null) pending.push(item);
       continue;
     }
+    // biome-ignore lint/suspicious/noProto: deletes the own `__proto__` key JSON.parse created (not the accessor), so a later Object.assign cannot set a prototype
     if (Object.hasOwn(value, '__proto__')) delete (value as JsonObject)['__proto__'];
     for (const item of Object.values(value)) if (typeof item === 'object' && item !== null) pending.push(item);
   }

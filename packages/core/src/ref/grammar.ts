@@ -151,7 +151,7 @@ export function referenceDigestProblem(digest: string): string | undefined {
 // C0/C1 controls, and the invisible format characters (zero-width, bidi
 // overrides, BOM) that would make a reference read differently from what it
 // is. None of them belongs in a bucket, an image name, a host or a path.
-// eslint-disable-next-line no-control-regex
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this finds
 const HIDDEN_CHARACTER = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/;
 
 /**

@@ -31,7 +31,7 @@ function keyProblem(key: unknown): string | undefined {
   if (Buffer.byteLength(key, 'utf8') > MAX_KEY_BYTES) return `a key must be at most ${MAX_KEY_BYTES} bytes`;
   if (key.startsWith('/')) return 'a key must be relative (no leading "/")';
   if (key.includes('\\')) return 'a key must not contain "\\"';
-  // eslint-disable-next-line no-control-regex
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this refuses
   if (/[\u0000-\u001f\u007f]/.test(key)) return 'a key must not contain control characters';
   if (!key.isWellFormed()) return 'a key must be valid Unicode';
   for (const part of key.split('/')) {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCode } from '@s3lo/core';
 import { GcRunLayout, copy, gc, readLeasedDigests, startGcRun, writeLease, type GcWaitEvent } from '@s3lo/core/image';
-import { blobKey, createBucket, layer, type TestBucket } from './support/bucket.js';
+import { createBucket, layer, type TestBucket } from './support/bucket.js';
 import { rejection } from './support/rejection.js';
 
 const MIN = 60_000;

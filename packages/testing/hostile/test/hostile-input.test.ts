@@ -25,7 +25,7 @@ import { filesUnder } from './support/destinations.js';
 import { KiB, singleImageLayout, type Desc, type PushableImage } from './support/images.js';
 import { checkBucket, expectSound, sha256Of } from './support/invariants.js';
 import type { Rng } from './support/random.js';
-import { localBucket, makeRegistry, tagKeyOf, targets, type Bucket, type Target } from './support/stores.js';
+import { localBucket, makeRegistry, tagKeyOf, targets, type Target } from './support/stores.js';
 import { buildTar, type TarEntry } from './support/tar.js';
 import { BASE_SEED, bump, expectNoFailures, runTrials, timeoutFor, trialCount, type Tally, type Trial } from './support/trials.js';
 

@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import { S3loError } from '@s3lo/core';
 import { copy, inspect, pull, push } from '@s3lo/core/image';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { filesUnder, layoutProblems, layoutTags } from './support/destinations.js';
+import { layoutProblems, layoutTags } from './support/destinations.js';
 import { indexImageLayout, KiB, singleImageLayout, type Desc, type PushableImage } from './support/images.js';
 import { checkBucket, expectSound, sha256Of } from './support/invariants.js';
 import { runCli } from './support/processes.js';

@@ -20,6 +20,7 @@ export function normaliseEntryName(raw: string): NameCheck {
   if (raw.startsWith('/')) return { problem: 'it is an absolute path' };
   if (raw.includes('\\')) return { problem: 'it contains a backslash, a path separator on Windows' };
   if (/^[A-Za-z]:/.test(raw)) return { problem: 'it starts with a Windows drive letter' };
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this refuses
   if (/[\u0000-\u001f\u007f]/.test(raw)) return { problem: 'it contains control characters' };
   const parts: string[] = [];
   for (const part of raw.split('/')) {

@@ -1,5 +1,5 @@
 import { open, type FileHandle } from 'node:fs/promises';
-import { addAbortSignal, pipeline, Readable } from 'node:stream';
+import { addAbortSignal, pipeline, type Readable } from 'node:stream';
 import { ErrorCode, S3loError, throwIfAborted } from '@s3lo/core';
 import { createByteCounter } from '@s3lo/core/storage';
 import { Header, Pax, type HeaderData } from 'tar';

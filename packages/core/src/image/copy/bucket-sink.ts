@@ -53,6 +53,7 @@ export class BucketImageSink implements ImageSink {
   readonly verifiesBlobs = true;
   #lease: PushLease | undefined;
 
+  /** Writes to `location`, which must name a tag: a digest alone is refused (INVALID_REFERENCE). */
   constructor(
     readonly store: BucketStore,
     readonly location: BucketImageReference,

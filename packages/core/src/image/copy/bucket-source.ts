@@ -15,6 +15,7 @@ import type { ImageSource, ManifestBytes } from '../transport.js';
 export class BucketImageSource implements ImageSource {
   readonly description: string;
 
+  /** Reads `location` (`:tag` or `@sha256:...`) from `store`. */
   constructor(
     readonly store: BucketStore,
     readonly location: BucketImageReference,

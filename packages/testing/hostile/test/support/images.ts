@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { OCI_INDEX, startLayout, writeBlob, writeImage, type Desc } from '@s3lo/oci-fixtures';
 import { seededByteSource } from './random.js';
 
-export { type Desc } from '@s3lo/oci-fixtures';
+export type { Desc } from '@s3lo/oci-fixtures';
 
 /** A layer to write: its file's size and the seed of its bytes. */
 export interface LayerSpec {
