@@ -55,8 +55,12 @@ if (missing.length > 0) {
   console.error(`${pkg.name}: not built (missing ${missing.join(', ')}): ${fix}.`);
   process.exit(1);
 }
+// scripts/check-release.sh packs right after `turbo run build`, whose cache
+// keys are the sources' contents: there a file time newer than dist (a
+// checkout back and forth, a touch) is no sign of a stale build.
+const builtByTurbo = process.env.S3LO_BUILT_BY_TURBO === '1';
 const src = join(pkgDir, 'src');
-const latest = existsSync(src) ? newest(src) : undefined;
+const latest = existsSync(src) && !builtByTurbo ? newest(src) : undefined;
 if (latest) {
   const stale = targets().filter((target) => statSync(join(pkgDir, target)).mtimeMs < latest[1]);
   if (stale.length > 0) {
