@@ -11,7 +11,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, posix } from 'node:path';
+import { dirname, join, posix, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { publint } from 'publint';
 import { formatMessage } from 'publint/utils';
@@ -22,7 +22,7 @@ const REPO_URL = 'git+https://github.com/s3lo-ts/s3lo.git';
 const BUGS_URL = 'https://github.com/s3lo-ts/s3lo/issues';
 
 /** Problems with package.json fields that do not need the tarball. */
-function metadataProblems({ relDir, pkg }) {
+export function metadataProblems({ dir, relDir, pkg }) {
   const problems = [];
   const want = (ok, what) => ok || problems.push(what);
   want(pkg.license === 'Apache-2.0', `"license" is ${JSON.stringify(pkg.license)}, not "Apache-2.0"`);
@@ -34,7 +34,8 @@ function metadataProblems({ relDir, pkg }) {
   want(pkg.bugs?.url === BUGS_URL, `"bugs" must be { "url": "${BUGS_URL}" }`);
   want(Array.isArray(pkg.keywords) && pkg.keywords.includes('s3lo'), '"keywords" must include "s3lo"');
   want(typeof pkg.engines?.node === 'string', '"engines.node" is missing');
-  want(typeof pkg.scripts?.prepack === 'string', '"scripts.prepack" is missing (node ../../scripts/check-built.mjs)');
+  const prepack = `node ${relative(dir, join(repoRoot, 'scripts', 'check-built.mjs')).split('\\').join('/')}`;
+  want(pkg.scripts?.prepack === prepack, `"scripts.prepack" must be "${prepack}" (refuses to pack an unbuilt dist)`);
   for (const [subpath, target] of Object.entries(pkg.exports ?? {})) {
     if (target && typeof target === 'object' && 'import' in target && target.default !== target.import) {
       problems.push(`exports["${subpath}"] has "import" but no "default" beside it pointing at the same file: require() from CommonJS fails`);
@@ -49,11 +50,12 @@ function metadataProblems({ relDir, pkg }) {
 }
 
 /** Problems with the unpacked tarball's files. */
-function contentProblems(unpacked) {
+export function contentProblems(unpacked) {
   const problems = [];
   const files = readdirSync(unpacked, { recursive: true, withFileTypes: true })
     .filter((entry) => entry.isFile())
-    .map((entry) => posix.relative(unpacked, join(entry.parentPath, entry.name).split('\\').join('/')));
+    .map((entry) => posix.relative(unpacked, join(entry.parentPath, entry.name).split('\\').join('/')))
+    .sort();
   const shipped = new Set(files);
   const license = join(unpacked, 'LICENSE');
   if (!existsSync(license)) problems.push('no LICENSE in the tarball');
