@@ -10,6 +10,7 @@ bash scripts/install-test-servers.sh
 rm -rf .test-results
 status=0
 bash scripts/check-hygiene.sh || status=1
+bash scripts/check-release.sh || status=1
 # --continue: one failing package must not hide how the others fare.
 pnpm turbo run build typecheck test --continue --output-logs=full --log-order=grouped || status=$?
 node scripts/test-summary.mjs || status=1

@@ -13,7 +13,8 @@ export default defineConfig([
     target: 'node22',
     platform: 'node',
     dts: { entry: { index: 'src/index.ts' } },
-    sourcemap: true,
+    // No source maps in the package: dist is unminified ESM with names kept.
+    sourcemap: false,
     // Both builds run at once: leave the standalone build's folder alone.
     clean: ['!standalone/**'],
     keepNames: true,

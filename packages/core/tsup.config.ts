@@ -15,7 +15,9 @@ export default defineConfig({
   platform: 'node',
   // Declarations: `tsc -p tsconfig.build.json` (see there why not tsup).
   dts: false,
-  sourcemap: true,
+  // No source maps in the package: dist is unminified ESM with names kept, so a
+  // stack trace reads as is, and maps (with sourcesContent) doubled the tarball.
+  sourcemap: false,
   clean: true,
   splitting: true,
   // Keep class names (BucketImageReference, S3loError) readable in logs.
