@@ -8,6 +8,8 @@ export default defineConfig({
   target: 'node22',
   platform: 'node',
   dts: true,
-  sourcemap: true,
+  // No source maps in the package: dist is unminified ESM with names kept, so a
+  // stack trace reads as is, and maps (with sourcesContent) doubled the tarball.
+  sourcemap: false,
   clean: true,
 });

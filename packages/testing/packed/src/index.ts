@@ -2,6 +2,7 @@ export {
   createScratchProject,
   markdownCodeBlock,
   npmCli,
+  packPackage,
   packPublicPackages,
   publicPackages,
   repoRoot,

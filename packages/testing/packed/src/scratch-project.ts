@@ -69,14 +69,24 @@ export async function publicPackages(root: string = repoRoot): Promise<PublicPac
  */
 export async function packPublicPackages(destination: string, root: string = repoRoot): Promise<Map<string, string>> {
   const tarballs = new Map<string, string>();
-  for (const pkg of await publicPackages(root)) {
-    const before = new Set(await readdir(destination));
-    await mustRun('pnpm', ['pack', '--pack-destination', destination], pkg.dir);
-    const made = (await readdir(destination)).filter((name) => name.endsWith('.tgz') && !before.has(name));
-    if (made.length !== 1) throw new Error(`pnpm pack of ${pkg.name} made ${made.length} tarballs in ${destination}`);
-    tarballs.set(pkg.name, join(destination, made[0] as string));
-  }
+  for (const pkg of await publicPackages(root)) tarballs.set(pkg.name, await packPackage(pkg.dir, destination));
   return tarballs;
+}
+
+/**
+ * Packs the workspace package in `packageDir` into `destination` with `pnpm
+ * pack` (private packages too: tests pack examples as their authors would
+ * publish them) and returns the tarball's path.
+ *
+ * @example
+ * const tarball = await packPackage(join(repoRoot, 'examples', 'backend-memory'), tarballsDir);
+ */
+export async function packPackage(packageDir: string, destination: string): Promise<string> {
+  const before = new Set(await readdir(destination));
+  await mustRun('pnpm', ['pack', '--pack-destination', destination], packageDir);
+  const made = (await readdir(destination)).filter((name) => name.endsWith('.tgz') && !before.has(name));
+  if (made.length !== 1) throw new Error(`pnpm pack in ${packageDir} made ${made.length} tarballs in ${destination}`);
+  return join(destination, made[0] as string);
 }
 
 /**
@@ -108,8 +118,8 @@ export interface ScratchProject {
 
 /**
  * Makes a project under the system's temporary directory (`"type": "module"`
- * unless `packageJson` says otherwise) and installs `tarballs` with one
- * `npm install` (their third-party dependencies come from the registry, from
+ * unless `packageJson` says otherwise) and installs `tarballs` and
+ * `registryPackages` with one `npm install` (the tarballs' third-party dependencies come from the registry, from
  * npm's cache when it has them).
  *
  * @example
@@ -118,7 +128,12 @@ export interface ScratchProject {
  * const { stdout } = await project.node(['main.mjs']); // 'function\n'
  * await project.remove();
  */
-export async function createScratchProject(options: { tarballs: readonly string[]; packageJson?: Record<string, unknown> }): Promise<ScratchProject> {
+export async function createScratchProject(options: {
+  tarballs: readonly string[];
+  /** Packages from the npm registry installed beside the tarballs (`vitest@4.1.12`). */
+  registryPackages?: readonly string[];
+  packageJson?: Record<string, unknown>;
+}): Promise<ScratchProject> {
   const dir = await mkdtemp(join(tmpdir(), 's3lo-scratch-'));
   const project: ScratchProject = {
     dir,
@@ -133,7 +148,7 @@ export async function createScratchProject(options: { tarballs: readonly string[
   };
   try {
     await project.write('package.json', `${JSON.stringify({ name: 's3lo-scratch', private: true, type: 'module', ...options.packageJson }, null, 2)}\n`);
-    await mustRun(process.execPath, [npmCli(), 'install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', ...options.tarballs], dir);
+    await mustRun(process.execPath, [npmCli(), 'install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', ...options.tarballs, ...(options.registryPackages ?? [])], dir);
   } catch (error) {
     await project.remove();
     throw error;

@@ -27,7 +27,8 @@ function exampleFiles(dir: string): string[] {
 /**
  * The package.json as an author publishes it: the repository's copy is
  * private (it is never published from here) and names the workspace's
- * packages with `workspace:^`, which `pnpm pack` turns into `^<version>`.
+ * packages with `workspace:` ranges, which `pnpm pack` turns into real ones:
+ * `workspace:^` into `^<version>`, `workspace:<range>` into `<range>`.
  */
 function asPublished(manifest: string): string {
   const json = JSON.parse(manifest) as Record<string, unknown>;
@@ -40,6 +41,7 @@ function asPublished(manifest: string): string {
     const deps = json[field] as Record<string, string> | undefined;
     for (const [name, range] of Object.entries(deps ?? {})) {
       if (range === 'workspace:^') deps![name] = `^${versions[name] ?? '(not a workspace package this test knows)'}`;
+      else if (range.startsWith('workspace:')) deps![name] = range.slice('workspace:'.length);
     }
   }
   return `${JSON.stringify(json, null, 2)}\n`;
