@@ -3,9 +3,9 @@
 // its package.json "exports" that has a "types" condition. The API docs
 // (scripts/api-docs.mjs) and the API report (scripts/api-report.mjs) both
 // start here, so a package added to the workspace is covered by both.
-import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { publicPackages } from './workspace-packages.mjs';
 
 export const root = join(import.meta.dirname, '..', '..');
 
@@ -19,16 +19,6 @@ export const root = join(import.meta.dirname, '..', '..');
  * @property {string} source       absolute path of the `.ts` it is built from
  */
 
-/** @returns {{ name: string, dir: string, manifest: any }[]} public packages, sorted by name */
-export function publicPackages() {
-  const listing = JSON.parse(execFileSync('pnpm', ['ls', '-r', '--depth', '-1', '--json'], { cwd: root, encoding: 'utf8' }));
-  return listing
-    .filter((p) => p.path !== root)
-    .map((p) => ({ name: p.name, dir: p.path, manifest: JSON.parse(readFileSync(join(p.path, 'package.json'), 'utf8')) }))
-    .filter((p) => p.manifest.private !== true)
-    .sort((a, b) => a.name.localeCompare(b.name));
-}
-
 /**
  * Every public entry point. The source of `./dist/x/index.d.ts` is
  * `./src/x/index.ts` (how every package here builds); a package laid out
@@ -37,8 +27,8 @@ export function publicPackages() {
  */
 export function publicEntryPoints() {
   const entries = [];
-  for (const pkg of publicPackages()) {
-    const exportsMap = typeof pkg.manifest.exports === 'object' && pkg.manifest.exports !== null ? pkg.manifest.exports : {};
+  for (const pkg of [...publicPackages(root)].sort((a, b) => a.name.localeCompare(b.name))) {
+    const exportsMap = typeof pkg.pkg.exports === 'object' && pkg.pkg.exports !== null ? pkg.pkg.exports : {};
     for (const [subpath, target] of Object.entries(exportsMap)) {
       if (subpath === './package.json') continue;
       const types = typesOf(target);
