@@ -34,6 +34,16 @@ describe('usage errors exit 2 before any work', () => {
     expect(await usage(['pussh', 'a', 'b'])).toMatch(/^error: unknown command "pussh"\nhint: did you mean 'push'\?/);
   });
 
+  it('a misspelt flag gets a suggestion from the flags of its command, as a misspelt command does', async () => {
+    expect(await usage(['push', 'oci:./layout:v1', 'local://./store/app:v1', '--platfrom', 'linux/amd64'])).toMatch(
+      /^error: unknown flag --platfrom\nhint: did you mean --platform\? run 's3lo push --help' for its flags\n/,
+    );
+    expect(await usage(['list', 'local://./store', '--outptu=json'])).toMatch(/^hint: did you mean --output\? /m);
+    expect(await usage(['clean', 'local://./store', '--confrim'])).toMatch(/^hint: did you mean --confirm\? /m);
+    // Nothing close: no guess.
+    expect(await usage(['push', 'oci:./layout:v1', 'local://./store/app:v1', '--bogus'])).toMatch(/^hint: run 's3lo push --help' for its flags$/m);
+  });
+
   it('unknown flags, flags of other commands, missing or extra values', async () => {
     expect(await usage(['push', 'oci:./layout:v1', 'local://./store/app:v1', '--bogus'])).toMatch(/^error: unknown flag --bogus$/m);
     expect(await usage(['push', 'oci:./layout:v1', 'local://./store/app:v1', '--confirm'])).toMatch(/^error: push has no --confirm flag$/m);
