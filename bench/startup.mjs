@@ -27,7 +27,7 @@ const { values: args } = parseArgs({
     runs: { type: 'string', default: '30' },
     warmup: { type: 'string', default: '3' },
     bin: { type: 'string', default: join(root, 'packages/cli/dist/s3lo.js') },
-    bundle: { type: 'string', default: join(root, 'packages/cli/dist/standalone/s3lo.mjs') },
+    bundle: { type: 'string', default: join(root, 'packages/s3lo/dist/s3lo.mjs') },
     json: { type: 'string' },
   },
 });
