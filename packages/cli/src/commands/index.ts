@@ -17,7 +17,7 @@ export const COMMANDS: readonly CommandDefinition[] = [
     arguments: '<source> <destination>',
     description: `Copies an image into a bucket: every blob the bucket lacks (verified against its digest while it streams), then the tag, written last. Blobs already in the bucket are skipped.
 
-<source> is an image of the local Docker Engine (name:tag or docker-daemon:name:tag, needs @s3lo/transport-docker), an OCI layout (oci:<dir>[:<tag>]), an archive (oci-archive:<file>[:<tag>], docker-archive:<file>[:<name:tag>]) or another bucket image. <destination> is a bucket image with an explicit tag: <scheme>://<bucket>/<image>:<tag>.
+<source> is an image of the local Docker Engine (name:tag or docker-daemon:name:tag; needs a docker-daemon transport plugin: @s3lo/transport-docker is planned, not published yet), an OCI layout (oci:<dir>[:<tag>]), an archive (oci-archive:<file>[:<tag>], docker-archive:<file>[:<name:tag>]) or another bucket image. <destination> is a bucket image with an explicit tag: <scheme>://<bucket>/<image>:<tag>.
 
 --force: when the bucket's s3lo.yaml (the Go s3lo's configuration) marks the image immutable, an existing tag is only overwritten with --force. Pushing the same image again is never refused.
 
@@ -31,7 +31,7 @@ export const COMMANDS: readonly CommandDefinition[] = [
     name: 'pull',
     summary: 'pull an image out of a bucket',
     arguments: '<source> <destination>',
-    description: `Copies an image out of a bucket to an OCI layout (oci:<dir>[:<tag>]), an archive (oci-archive:<file>[:<tag>], docker-archive:<file>[:<name:tag>]), the local Docker Engine (name:tag, needs @s3lo/transport-docker) or another bucket. Every blob is verified against its digest while it streams. Without a tag the source is <image>:latest.`,
+    description: `Copies an image out of a bucket to an OCI layout (oci:<dir>[:<tag>]), an archive (oci-archive:<file>[:<tag>], docker-archive:<file>[:<name:tag>]), the local Docker Engine (name:tag; needs a docker-daemon transport plugin: @s3lo/transport-docker is planned, not published yet) or another bucket. Every blob is verified against its digest while it streams. Without a tag the source is <image>:latest.`,
     examples: ['s3lo pull s3://my-bucket/team/app:v1 oci:./layout:v1', 's3lo pull local://./store/app:v1 docker-archive:app.tar:app:v1'],
     positionals: ['source', 'destination'],
     options: [...TRANSFER_OPTIONS, 'force'],
@@ -43,7 +43,7 @@ export const COMMANDS: readonly CommandDefinition[] = [
     aliases: ['cp'],
     summary: 'copy an image between any two locations',
     arguments: '<source> <destination>',
-    description: `Copies an image from any location to any other: buckets (across stores too), OCI layouts, archives, registries (with their transport). A bare name here is a registry image (Docker's rules), as in skopeo. A bucket destination needs an explicit tag.
+    description: `Copies an image from any location to any other: buckets (across stores too), OCI layouts, archives, registries (with a registry transport plugin; @s3lo/transport-registry is planned, not published yet). A bare name here is a registry image (Docker's rules), as in skopeo. A bucket destination needs an explicit tag.
 
 --force: as for push, overwrite a tag the destination bucket's s3lo.yaml marks immutable.`,
     examples: ['s3lo copy s3://staging/app:v1 s3://prod/app:v1', 's3lo copy local://./store/app:v1 oci-archive:app.tar:v1'],
