@@ -30,6 +30,10 @@ const TOKENISER: ParseConfig = {
   version: { type: 'boolean' },
 };
 
+// Argument parsing uses node:util's parseArgs (built into Node, nothing to
+// load or ship) for tokens; the checks around it are ours so that messages
+// speak of s3lo's flags and commands, with suggestions for misspellings.
+
 /**
  * Splits argv into a command, its positionals and flags, with node:util's
  * parseArgs tokens and our own checks (its strict mode's messages talk

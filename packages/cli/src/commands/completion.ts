@@ -1,3 +1,11 @@
+// Hand-written static scripts, compared with `omelette` 0.4.17 (7.3 KB
+// minified, +2 ms to import) and `@pnpm/tabtab` 0.5.4 (95 KB, +25 ms;
+// fastest of 40 runs, `node -e 0`: 26 ms): both do
+// dynamic completion, where the shell runs `s3lo` on every Tab press (each
+// press then pays Node's start-up, 50-100 ms here) and edit shell rc files.
+// These scripts hold the commands, flags and values themselves, so Tab
+// runs no process, and `s3lo completion <shell>` prints them from the
+// command table (no second list to keep in step).
 import { GLOBAL_OPTIONS, OPTIONS, OUTPUT_FORMATS, type OptionName } from '../args/options.js';
 import { UsageError } from '../errors/usage-error.js';
 import { defineBehaviour, type CommandDefinition } from './command.js';
