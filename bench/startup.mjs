@@ -19,6 +19,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { cpus, tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { waitForQuiet } from './lib/cpu-load.mjs';
 import { median } from './lib/units.mjs';
 
 const root = resolve(import.meta.dirname, '..');
@@ -29,6 +30,8 @@ const { values: args } = parseArgs({
     bin: { type: 'string', default: join(root, 'packages/cli/dist/s3lo.js') },
     bundle: { type: 'string', default: join(root, 'packages/s3lo/dist/s3lo.mjs') },
     json: { type: 'string' },
+    'quiet-wait': { type: 'string', default: '10' },
+    'quiet-threshold': { type: 'string', default: '0.5' },
   },
 });
 const runs = Number(args.runs);
@@ -73,29 +76,38 @@ for (const c of commands) {
 log(`${commands.length} commands, ${warmup} warm-up + ${runs} runs each, interleaved`);
 for (let i = 0; i < warmup; i++) for (const c of commands) timeOnce(c.argv);
 const samples = new Map(commands.map((c) => [c.label, []]));
+const quiet = { maxWaitMs: Number(args['quiet-wait']) * 1000, threshold: Number(args['quiet-threshold']) };
+let quietRounds = 0;
 for (let i = 0; i < runs; i++) {
+  // Each round starts when other processes leave the CPU alone (or after --quiet-wait s).
+  if ((await waitForQuiet(quiet)).quiet !== false) quietRounds++;
   for (const c of commands) samples.get(c.label).push(timeOnce(c.argv));
   if ((i + 1) % 10 === 0) log(`  ${i + 1}/${runs} rounds`);
 }
 
 const floor = median(samples.get('node -e 0'));
+const floorMin = Math.min(...samples.get('node -e 0'));
 const rows = commands.map((c) => {
   const list = samples.get(c.label);
   const med = median(list);
   const ratio = med / floor;
-  return { label: c.label, median: med, min: Math.min(...list), max: Math.max(...list), ratio, target: c.target, holds: c.target === undefined ? undefined : ratio <= c.target };
+  const min = Math.min(...list);
+  return { label: c.label, median: med, min, max: Math.max(...list), ratio, minRatio: min / floorMin, target: c.target, holds: c.target === undefined ? undefined : ratio <= c.target };
 });
 
 const ms = (s) => (s * 1000).toFixed(1);
 const lines = [
   `# s3lo start-up`,
   '',
-  `${new Date().toISOString()}, Node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? 'CPU'}; ${runs} runs each after ${warmup} warm-up, interleaved.`,
+  `${new Date().toISOString()}, Node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? 'CPU'}; ${runs} runs each after ${warmup} warm-up, interleaved; ${quietRounds} of ${runs} rounds started on a quiet machine (< ${quiet.threshold} cores busy elsewhere).`,
   ...executables.map(({ label, file }) => `${label}: \`${relative(root, file)}\``),
   '',
-  '| command | median ms | min ms | max ms | x node -e 0 | target | holds |',
-  '|---|---:|---:|---:|---:|---:|---|',
-  ...rows.map((r) => `| ${r.label} | ${ms(r.median)} | ${ms(r.min)} | ${ms(r.max)} | ${r.ratio.toFixed(2)} | ${r.target === undefined ? '' : `<= ${r.target}`} | ${r.holds === undefined ? '' : r.holds ? 'yes' : 'NO'} |`),
+  '| command | median ms | min ms | max ms | median / node | min / node | target | holds (median) |',
+  '|---|---:|---:|---:|---:|---:|---:|---|',
+  ...rows.map(
+    (r) =>
+      `| ${r.label} | ${ms(r.median)} | ${ms(r.min)} | ${ms(r.max)} | ${r.ratio.toFixed(2)} | ${r.minRatio.toFixed(2)} | ${r.target === undefined ? '' : `<= ${r.target}`} | ${r.holds === undefined ? '' : r.holds ? 'yes' : 'NO'} |`,
+  ),
   '',
 ];
 process.stdout.write(`${lines.join('\n')}\n`);
