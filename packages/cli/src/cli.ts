@@ -1,22 +1,26 @@
 import { commandHelp, generalHelp, usageLine } from './args/help.js';
 import { parseCommandLine } from './args/parse.js';
-import { checkStoreFlags, checkStoreOptionNames, checkStoreOptionValues, readStoreOptions, type StoreOptionValue } from './args/store-options.js';
-import { readBackendOptions, readDuration } from './args/values.js';
+import { readStoreOptions, type StoreOptionValue } from './args/store-options.js';
+import { readBackendOptions, readDuration } from './args/flag-values.js';
 import { COMMANDS } from './commands/index.js';
 import { localBucketWarning } from './warnings/local-bucket.js';
-import type { CliIo, CommandDefinition, RunContext } from './commands/command.js';
+import type { CliIo, CommandBehaviour, CommandDefinition, RunContext } from './commands/command.js';
 import { ExitCode } from './errors/exit-codes.js';
-import { describeFailure } from './errors/report.js';
 import { TimeoutError } from './errors/abort-reasons.js';
 import { UsageError } from './errors/usage-error.js';
 import { formatDuration } from './args/duration.js';
 import { shortDigest } from './output/digests.js';
 import { renderDocument } from './output/render.js';
 import { formatBytes } from './output/sizes.js';
-import { PluginHost } from './plugins/plugin-host.js';
+import type { PluginHost } from './plugins/plugin-host.js';
 import { silentProgress, type ProgressReporter, type ProgressWords } from './progress/progress-reporter.js';
 import { LineProgress, TerminalProgress } from './progress/terminal-progress.js';
-import { timeoutSignal } from './timeout-signal.js';
+
+// Start-up: this module and what it imports statically are all that
+// `--help`, `--version` and a usage error load. The library (@s3lo/core),
+// the plugins (and their SDKs), YAML and the error reporter are imported
+// where they are needed, so a command pays only for what it uses
+// (bench/startup.mjs measures it; test/startup.test.ts checks what loads).
 
 export type { CliIo } from './commands/command.js';
 
@@ -45,6 +49,7 @@ export async function run(argv: readonly string[], options: RunOptions): Promise
   let verbose = argv.includes('--verbose') || argv.includes('-v');
   let command: CommandDefinition | undefined;
   const fail = async (error: unknown, abortReason?: unknown): Promise<number> => {
+    const { describeFailure } = await import('./errors/report.js');
     const failure = describeFailure(error instanceof UsageError && command !== undefined ? error.forCommand(command.name) : error, {
       verbose,
       abortReason,
@@ -68,12 +73,14 @@ export async function run(argv: readonly string[], options: RunOptions): Promise
   const { globals, positionals, values } = commandLine;
   verbose = globals.verbose;
 
+  let behaviour: CommandBehaviour;
   let plan: unknown;
   let timeoutMs: number | undefined;
   let backendOptions;
   let storeOptions: Record<string, StoreOptionValue>;
   try {
-    plan = command.prepare({ positionals, values });
+    behaviour = await command.load();
+    plan = behaviour.prepare({ positionals, values });
     timeoutMs = readDuration(values, 'timeout');
     if (timeoutMs === 0) throw new UsageError('--timeout must be longer than 0', { hint: 'leave it out to wait as long as it takes' });
     storeOptions = readStoreOptions(values);
@@ -82,9 +89,12 @@ export async function run(argv: readonly string[], options: RunOptions): Promise
     return fail(error);
   }
 
-  const timeout = timeoutMs === undefined ? undefined : timeoutSignal(timeoutMs);
+  const timeout = timeoutMs === undefined ? undefined : (await import('./timeout-signal.js')).timeoutSignal(timeoutMs);
   const signal = timeout === undefined ? interrupt : AbortSignal.any([interrupt, timeout]);
-  const host = new PluginHost(io.cwd, io.env);
+  // The plugin host (and with it the library) loads when the command uses
+  // plugins, or asks for them (`version -v`).
+  let host: PluginHost | undefined;
+  const loadHost = async (): Promise<PluginHost> => (host ??= new (await import('./plugins/plugin-host.js')).PluginHost(io.cwd, io.env));
   const note = (line: string): void => {
     if (!globals.quiet) io.stderr.write(`${line}\n`);
   };
@@ -102,13 +112,16 @@ export async function run(argv: readonly string[], options: RunOptions): Promise
   const context: RunContext = {
     io,
     signal,
-    registry: host.registry,
+    get registry() {
+      if (host === undefined) throw new Error(`${command?.name} uses the plugin registry but declares usesPlugins: false`);
+      return host.registry;
+    },
     backendOptions,
     output: globals.output,
     quiet: globals.quiet,
     verbose: globals.verbose,
     note,
-    plugins: () => host.all(),
+    plugins: async () => (await loadHost()).all(),
     progress: (words) => {
       const reporter = progressFor(io, globals, words);
       reporters.push(reporter);
@@ -118,10 +131,12 @@ export async function run(argv: readonly string[], options: RunOptions): Promise
 
   try {
     if (command.usesPlugins !== false) {
+      const host = await loadHost();
       await host.loadConfigured();
-      if (command.needs !== undefined) {
-        const needs = command.needs(plan);
+      if (behaviour.needs !== undefined) {
+        const needs = behaviour.needs(plan);
         await host.prepare(needs);
+        const { checkStoreFlags, checkStoreOptionNames, checkStoreOptionValues } = await import('./args/store-options.js');
         // Still before any store is used: an unknown option, or a value its
         // backend refuses, is a usage error (exit 2).
         checkStoreOptionNames(Object.keys(storeOptions), needs.schemes, host.registry);
@@ -133,10 +148,10 @@ export async function run(argv: readonly string[], options: RunOptions): Promise
         }
       }
     }
-    const result = await command.run(plan, context);
-    const text = globals.output === 'text' ? command.text(result, context) : renderDocument(result, globals.output);
+    const result = await behaviour.run(plan, context);
+    const text = globals.output === 'text' ? behaviour.text(result, context) : await renderDocument(result, globals.output);
     await write(io.stdout, text);
-    return command.exitCode?.(result) ?? ExitCode.OK;
+    return behaviour.exitCode?.(result) ?? ExitCode.OK;
   } catch (error) {
     reporters.forEach((r) => r.finish());
     const reason = interrupt.aborted ? interrupt.reason : timeout?.aborted ? new TimeoutError(formatDuration(timeoutMs ?? 0)) : undefined;

@@ -203,8 +203,19 @@ describe('version, completion, help', () => {
       { name: '@s3lo/backend-s3', kind: 'backend', serves: ['s3'], source: 'built-in' },
       { name: '@s3lo/transport-archive', kind: 'transport', serves: ['oci-archive', 'docker-archive'], source: 'built-in' },
     ]);
-    const text = await run(['--version']);
-    expect(text.stdout).toMatch(/^s3lo \d+\.\d+\.\d+ \(node v\d+/);
+  });
+
+  it('--version and version print one line; version -v adds Node.js and the plugin table', async () => {
+    const line = /^s3lo version \d+\.\d+\.\d+\S*\n$/;
+    for (const args of [['--version'], ['version'], ['-q', 'version']]) {
+      const result = await run(args);
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stdout).toMatch(line);
+      expect(result.stderr).toBe('');
+    }
+    const verbose = await run(['version', '-v']);
+    expect(verbose.stdout).toMatch(/^s3lo version \d+\.\d+\.\d+\S* \(node v\d+[^)]*\)\n\nPLUGIN +KIND +SERVES +FROM\n/);
+    expect(verbose.stdout).toMatch(/^@s3lo\/backend-s3 +backend +s3:\/\/ +built-in$/m);
   });
 
   it('completion scripts for bash (valid syntax), zsh and fish', async () => {

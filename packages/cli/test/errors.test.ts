@@ -34,6 +34,16 @@ describe('usage errors exit 2 before any work', () => {
     expect(await usage(['pussh', 'a', 'b'])).toMatch(/^error: unknown command "pussh"\nhint: did you mean 'push'\?/);
   });
 
+  it('a misspelt flag gets a suggestion from the flags of its command, as a misspelt command does', async () => {
+    expect(await usage(['push', 'oci:./layout:v1', 'local://./store/app:v1', '--platfrom', 'linux/amd64'])).toMatch(
+      /^error: unknown flag --platfrom\nhint: did you mean --platform\? run 's3lo push --help' for its flags\n/,
+    );
+    expect(await usage(['list', 'local://./store', '--outptu=json'])).toMatch(/^hint: did you mean --output\? /m);
+    expect(await usage(['clean', 'local://./store', '--confrim'])).toMatch(/^hint: did you mean --confirm\? /m);
+    // Nothing close: no guess.
+    expect(await usage(['push', 'oci:./layout:v1', 'local://./store/app:v1', '--bogus'])).toMatch(/^hint: run 's3lo push --help' for its flags$/m);
+  });
+
   it('unknown flags, flags of other commands, missing or extra values', async () => {
     expect(await usage(['push', 'oci:./layout:v1', 'local://./store/app:v1', '--bogus'])).toMatch(/^error: unknown flag --bogus$/m);
     expect(await usage(['push', 'oci:./layout:v1', 'local://./store/app:v1', '--confirm'])).toMatch(/^error: push has no --confirm flag$/m);
@@ -199,15 +209,25 @@ describe('operation failures exit 1 with error and hint lines', () => {
       'error: no storage backend for nosuch://: @s3lo/backend-nosuch or s3lo-backend-nosuch would serve it, and neither is installed\n' +
         'hint: install it (npm install -g s3lo-backend-nosuch, or into ./node_modules) and s3lo loads it by name; or name a plugin package in S3LO_PLUGINS\n',
     );
-    const gcs = await run(['list', 'gs://bucket']);
-    expect(gcs.stderr).toMatch(/^error: no storage backend for gs:\/\/: @s3lo\/backend-gcs would serve it, and it is not installed$/m);
   });
 
-  it('push of a bare name:tag (the Docker Engine) says which package is missing', async () => {
+  it('gs:// and az:// say their first-party backend is planned, never "install" a package that is not published', async () => {
+    for (const [scheme, pkg] of [['gs', '@s3lo/backend-gcs'], ['az', '@s3lo/backend-azure']]) {
+      const result = await run(['list', `${scheme}://bucket`]);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toBe(
+        `error: no storage backend for ${scheme}://: it needs a backend plugin, and ${pkg}, the first-party one, is planned but not published yet\n` +
+          `hint: a plugin that serves ${scheme}:// can be named in S3LO_PLUGINS; the published packages are listed at https://github.com/s3lo-ts/s3lo#packages\n`,
+      );
+    }
+  });
+
+  it('push of a bare name:tag (the Docker Engine) says a transport is needed, that the first-party one is planned, and the way round it', async () => {
     const result = await run(['push', 'app:v1', 'local://./store/app:v1']);
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/^error: no transport for docker-daemon: images: they need @s3lo\/transport-docker, which this s3lo does not include/);
-    expect(result.stderr).toMatch(/^hint: install @s3lo\/transport-docker and load it with S3LO_PLUGINS=@s3lo\/transport-docker; or save the image with `docker save/m);
+    expect(result.stderr).toMatch(/^error: no transport for docker-daemon: images: they need a transport plugin, and @s3lo\/transport-docker, the first-party one, is planned but not published yet$/m);
+    expect(result.stderr).toMatch(/^hint: save the image with `docker save -o app.tar <name:tag>` and use docker-archive:app.tar; or name a plugin that serves docker-daemon: in S3LO_PLUGINS/m);
+    expect(result.stderr).not.toMatch(/install @s3lo/);
     expect(await filesUnder(join(work, 'store'))).toEqual([]);
   });
 

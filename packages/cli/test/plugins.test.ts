@@ -1,7 +1,7 @@
 import { cp, mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { FIXTURE_PLUGIN, STANDALONE, runCli, runJson, tempDir } from './helpers/cli.js';
+import { FIXTURE_PLUGIN, runCli, runJson, tempDir } from './helpers/cli.js';
 import { filesUnder, makeImage, type MadeImage } from './helpers/images.js';
 
 // A third-party backend (packages/testing/cli-plugin-fixture, published
@@ -98,6 +98,41 @@ describe('the s3lo-backend-<scheme> convention', () => {
     expect(JSON.parse(result.stdout)).toEqual([{ name: 'app', tags: ['v1'] }]);
   });
 
+  it('version -v and -o json list the installed packages the convention would load, without being asked for their scheme', async () => {
+    const project = await projectWithPlugin();
+    // Not plugins: the conformance kit (its keywords say so), an unrelated package.
+    for (const [name, keywords] of [['@s3lo/backend-conformance', ['s3lo', 's3lo-conformance']], ['left-pad', []]] as const) {
+      const dir = join(project, 'node_modules', ...name.split('/'));
+      await mkdir(dir, { recursive: true });
+      await writeFile(join(dir, 'package.json'), JSON.stringify({ name, keywords, type: 'module', main: 'index.js' }));
+      await writeFile(join(dir, 'index.js'), 'export default {};\n');
+    }
+    const version = await runJson<Version>(['version'], { cwd: project });
+    expect(version.plugins.map((p) => [p.name, p.source])).toEqual([
+      ['@s3lo/backend-local', 'built-in'],
+      ['@s3lo/backend-s3', 'built-in'],
+      ['@s3lo/transport-archive', 'built-in'],
+      ['s3lo-backend-memfs', 'convention'],
+    ]);
+    expect(version.plugins[3]).toMatchObject({ kind: 'backend', serves: ['memfs'] });
+    const text = await runCli(['version', '-v'], { cwd: project });
+    expect(text.stdout).toMatch(/^s3lo-backend-memfs +backend +memfs:\/\/ +\S*cli-plugin-fixture\/index\.js$/m);
+    // Without -v: one line, and nothing is loaded to print it.
+    expect((await runCli(['version'], { cwd: project })).stdout).toMatch(/^s3lo version \S+\n$/);
+  });
+
+  it('version -v lists a package found by the convention that cannot be loaded, and says why', async () => {
+    const project = await tempDir('s3lo-cli-project-');
+    const pkg = join(project, 'node_modules', 's3lo-backend-broken');
+    await mkdir(pkg, { recursive: true });
+    await writeFile(join(pkg, 'package.json'), JSON.stringify({ name: 's3lo-backend-broken', type: 'module', main: 'main.js' }));
+    await writeFile(join(pkg, 'main.js'), 'throw new Error("boom");\n');
+    const result = await runCli(['version', '-v'], { cwd: project });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/^s3lo-backend-broken +backend +cannot load /m);
+    expect(result.stdout).toMatch(/^s3lo-backend-broken: cannot load plugin s3lo-backend-broken from .*main\.js: boom$/m);
+  });
+
   it('a package found by the convention that is not a plugin is an error', async () => {
     const project = await tempDir('s3lo-cli-project-');
     const pkg = join(project, 'node_modules', 's3lo-backend-broken');
@@ -114,15 +149,5 @@ describe('the s3lo-backend-<scheme> convention', () => {
     const result = await runCli(['list', 'other://bucket'], { cwd: project, env: { S3LO_MEMFS_ROOT: memfs } });
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^error: s3lo-backend-other \(found at .*\) does not serve other:\/\//);
-  });
-});
-
-describe('the single-file bundle with a third-party plugin', () => {
-  it('runs from a directory with no node_modules and loads S3LO_PLUGINS by path', async () => {
-    const bare = await tempDir('s3lo-cli-bare-');
-    await cp(STANDALONE, join(bare, 's3lo.mjs'));
-    const result = await runCli(['list', 'memfs://bucket-a', '-o', 'json'], { cwd: bare, script: join(bare, 's3lo.mjs'), env: { S3LO_PLUGINS: FIXTURE_PLUGIN, S3LO_MEMFS_ROOT: memfs } });
-    expect(result.code, result.stderr).toBe(0);
-    expect(JSON.parse(result.stdout)).toEqual([{ name: 'team/app', tags: ['v1'] }]);
   });
 });

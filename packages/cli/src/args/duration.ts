@@ -1,3 +1,11 @@
+// Hand-written, measured against the libraries (minified bundle size, esbuild):
+// - `ms` 2.1.3 (1.9 KB) cannot parse `1h30m` (the Go-style durations the Go
+//   s3lo's --timeout took) and formats 125 s as `2m`, where we print `2m05s`.
+// - `parse-duration` 2.1.9 (1.1 KB) parses `1h30m`, but also takes a bare
+//   `30` as 30 ms and `2 days`: we refuse a bare number (seconds or
+//   minutes?), so the check this file is would stay, and it formats nothing.
+// This file: 1.0 KB. Importing either costs under 5 ms (fastest of 40
+// runs), so start-up decides nothing here; behaviour does.
 import { UsageError } from '../errors/usage-error.js';
 
 const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };

@@ -10,10 +10,10 @@ export function usageLine(command: CommandDefinition | undefined): string {
 }
 
 const REFERENCES = `references:
-  bucket image   <scheme>://<bucket>/<image>[:<tag>|@sha256:<digest>]   schemes s3, gs, az, local, or a plugin's
+  bucket image   <scheme>://<bucket>/<image>[:<tag>|@sha256:<digest>]   schemes s3, local, or a plugin's
   bucket         <scheme>://<bucket>[/<name prefix>/]                    for list, stats, clean
   local image    oci:<dir>[:<tag>]   oci-archive:<file>[:<tag>]   docker-archive:<file>[:<name:tag>]   docker-daemon:<name:tag>
-  registry       alpine, ghcr.io/org/app:v1, docker://...               (copy)
+  registry       alpine, ghcr.io/org/app:v1, docker://...               (copy, with a registry transport plugin)
   local:// directories: local://./store/app:v1 is the directory ./store; with "//" the directory is
   everything before it: local:///srv/s3lo//team/app:v1 is /srv/s3lo, image team/app.`;
 

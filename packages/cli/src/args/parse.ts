@@ -30,6 +30,10 @@ const TOKENISER: ParseConfig = {
   version: { type: 'boolean' },
 };
 
+// Argument parsing uses node:util's parseArgs (built into Node, nothing to
+// load or ship) for tokens; the checks around it are ours so that messages
+// speak of s3lo's flags and commands, with suggestions for misspellings.
+
 /**
  * Splits argv into a command, its positionals and flags, with node:util's
  * parseArgs tokens and our own checks (its strict mode's messages talk
@@ -65,9 +69,11 @@ export function parseCommandLine(argv: readonly string[], commands: readonly Com
     const shown = token.rawName;
     if (!allowed.has(token.name)) {
       const known = token.name in OPTIONS;
+      // A misspelt long flag gets the nearest of this command's flags, as a misspelt command does.
+      const close = known || shown.startsWith('--') === false ? undefined : closest(token.name, [...allowed]);
       throw new UsageError(known ? `${command.name} has no ${shown} flag` : `unknown flag ${shown}`, {
         command: command.name,
-        hint: `run 's3lo ${command.name} --help' for its flags`,
+        hint: close === undefined ? `run 's3lo ${command.name} --help' for its flags` : `did you mean --${close}? run 's3lo ${command.name} --help' for its flags`,
       });
     }
     const option = token.name as OptionName;
@@ -113,11 +119,27 @@ function readGlobalFlags(values: OptionValues, command: string): GlobalFlags {
 function findCommand(name: string, commands: readonly CommandDefinition[]): CommandDefinition {
   const found = commands.find((c) => c.name === name || c.aliases?.includes(name));
   if (found !== undefined) return found;
-  const names = commands.flatMap((c) => [c.name, ...(c.aliases ?? [])]);
-  const close = names.filter((candidate) => editDistance(candidate, name) <= 2).slice(0, 1);
+  const close = closest(
+    name,
+    commands.flatMap((c) => [c.name, ...(c.aliases ?? [])]),
+  );
   throw new UsageError(`unknown command ${JSON.stringify(name)}`, {
-    hint: close.length > 0 ? `did you mean '${close[0]}'? run 's3lo --help' for the list` : "run 's3lo --help' for the list of commands",
+    hint: close !== undefined ? `did you mean '${close}'? run 's3lo --help' for the list` : "run 's3lo --help' for the list of commands",
   });
+}
+
+/** The candidate nearest to a misspelt name, within 2 edits (ties: the first listed); none when nothing is that close. */
+function closest(name: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = 3;
+  for (const candidate of candidates) {
+    const distance = editDistance(candidate, name);
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  return best;
 }
 
 /** Levenshtein distance, for "did you mean". Commands and option names are short; quadratic is fine. */

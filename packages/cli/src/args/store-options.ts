@@ -1,4 +1,4 @@
-import { ErrorCode, S3loError, type PluginRegistry } from '@s3lo/core';
+import type { PluginRegistry } from '@s3lo/core';
 import type { BackendOptions } from '@s3lo/core/storage';
 import type { OptionValues } from '../commands/command.js';
 import { UsageError } from '../errors/usage-error.js';
@@ -146,6 +146,8 @@ export async function checkStoreOptionValues(
   registry: PluginRegistry,
   options: BackendOptions,
 ): Promise<void> {
+  // Here, not at the top: reading --store-option must not load the library.
+  const { ErrorCode, S3loError } = await import('@s3lo/core');
   const seen = new Set<string>();
   for (const target of buckets) {
     // A copy inside one bucket names it twice: one backend tells.

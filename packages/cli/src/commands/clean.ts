@@ -1,11 +1,11 @@
 import { image, type ref } from '@s3lo/core';
 import type { GcResult } from '@s3lo/core/image';
-import { STORE_OPTIONS } from '../args/options.js';
-import { readBucketLocation, readDuration } from '../args/values.js';
+import { readDuration } from '../args/flag-values.js';
+import { readBucketLocation } from '../args/values.js';
 import { UsageError } from '../errors/usage-error.js';
 import { count, formatBytes } from '../output/sizes.js';
 import { keyValues } from '../output/table.js';
-import { defineCommand } from './command.js';
+import { defineBehaviour } from './command.js';
 import { needsOf } from './needs.js';
 
 interface CleanPlan {
@@ -14,17 +14,7 @@ interface CleanPlan {
   readonly gracePeriodMs: number | undefined;
 }
 
-export const clean = defineCommand<CleanPlan, GcResult>({
-  name: 'clean',
-  aliases: ['gc'],
-  summary: 'garbage-collect blobs no tag references (dry run unless --confirm)',
-  arguments: '<bucket>',
-  description: `Finds the blobs of a bucket that no tag references and no running push has leased, and that are older than the grace period, and deletes them with --confirm. Without --confirm nothing is deleted: it reports exactly what a real run would delete. Safe while pushes run. Works on the whole bucket (blobs are shared by every image), so a name filter is refused.
-
-It also finds what killed pushes and killed cleans leave behind, and removes it with --confirm: push leases that expired (a running push renews its own every 5 minutes; a dead push's lease expires 15 minutes after its last renewal), GC markers that expired (gc-runs/), and pending uploads older than the grace period that no running push owns (abandoned S3 multipart uploads, temporary files of interrupted local:// writes).`,
-  examples: ['s3lo clean s3://my-bucket', 's3lo clean local://./store --confirm --grace 0s'],
-  positionals: ['bucket'],
-  options: ['confirm', 'grace', ...STORE_OPTIONS],
+export const clean = defineBehaviour<CleanPlan, GcResult>({
   prepare: ({ positionals, values }) => {
     const text = positionals[0] ?? '';
     const location = readBucketLocation(text);

@@ -54,12 +54,12 @@ export interface PluginNeeds {
 }
 
 /**
- * One `s3lo` command. `prepare` validates the whole command line without
- * I/O, so a wrong flag, value or reference fails with exit 2 before any
- * store is touched; `run` does the work and returns the library's result,
- * which `-o json|yaml` prints as is and `text` renders for people.
+ * One `s3lo` command as help, parsing and completion know it: names, flags,
+ * text. What it does is in a module of its own, loaded by `load` only when
+ * the command runs, so `s3lo --help`, `--version` and a usage error load
+ * no part of the library, no backend and no SDK (see bench/startup.mjs).
  */
-export interface CommandDefinition<Plan = unknown, Result = unknown> {
+export interface CommandDefinition {
   readonly name: string;
   readonly aliases?: readonly string[];
   /** One line for the command list. */
@@ -75,8 +75,19 @@ export interface CommandDefinition<Plan = unknown, Result = unknown> {
   readonly options: readonly OptionName[];
   /** Command-specific wording of a flag's help. */
   readonly optionHelp?: Partial<Record<OptionName, string>>;
-  /** False for commands that never touch plugins (completion). */
+  /** False for commands that load no plugin before they run (completion, version). */
   readonly usesPlugins?: boolean;
+  /** The command's behaviour (a dynamic import: its module, and what that imports, load now). */
+  load(): Promise<CommandBehaviour>;
+}
+
+/**
+ * What a command does. `prepare` validates the whole command line without
+ * I/O, so a wrong flag, value or reference fails with exit 2 before any
+ * store is touched; `run` does the work and returns the library's result,
+ * which `-o json|yaml` prints as is and `text` renders for people.
+ */
+export interface CommandBehaviour<Plan = unknown, Result = unknown> {
   prepare(input: CommandInput): Plan;
   needs?(plan: Plan): PluginNeeds;
   run(plan: Plan, context: RunContext): Promise<Result>;
@@ -90,7 +101,7 @@ export interface CommandDefinition<Plan = unknown, Result = unknown> {
   exitCode?(result: Result): ExitCode;
 }
 
-/** Erases a definition's types so definitions of different plans fit one table. */
-export function defineCommand<Plan, Result>(definition: CommandDefinition<Plan, Result>): CommandDefinition<unknown, unknown> {
-  return definition as unknown as CommandDefinition<unknown, unknown>;
+/** Erases a behaviour's types so behaviours of different plans fit one table. */
+export function defineBehaviour<Plan, Result>(behaviour: CommandBehaviour<Plan, Result>): CommandBehaviour<unknown, unknown> {
+  return behaviour as unknown as CommandBehaviour<unknown, unknown>;
 }

@@ -1,9 +1,8 @@
 import { image, type ref } from '@s3lo/core';
 import type { DeleteImageResult } from '@s3lo/core/image';
-import { STORE_OPTIONS } from '../args/options.js';
 import { readBucketImage, requireExplicitTag } from '../args/values.js';
 import { shortDigest } from '../output/digests.js';
-import { defineCommand } from './command.js';
+import { defineBehaviour } from './command.js';
 import { needsOf } from './needs.js';
 
 interface DeletePlan {
@@ -11,18 +10,7 @@ interface DeletePlan {
   readonly force: boolean;
 }
 
-export const remove = defineCommand<DeletePlan, DeleteImageResult>({
-  name: 'delete',
-  aliases: ['rm'],
-  summary: 'delete a tag (blobs stay until clean)',
-  arguments: '<image>',
-  description: `Deletes a tag: its manifest and the records kept beside it (never another image's tags: deleting team:app keeps team/app:v1). Blobs stay, since other tags may share them; 'clean' reclaims those nothing references any more. <image> needs an explicit :<tag>, or @sha256:<digest> to delete every tag of the image holding that digest.
-
---force: delete even when the bucket's s3lo.yaml marks the image immutable.`,
-  examples: ['s3lo delete s3://my-bucket/team/app:v1', 's3lo rm local://./store/app@sha256:<digest>'],
-  positionals: ['image'],
-  options: ['force', ...STORE_OPTIONS],
-  optionHelp: { force: "delete even if the bucket's s3lo.yaml marks the image immutable" },
+export const remove = defineBehaviour<DeletePlan, DeleteImageResult>({
   prepare: ({ positionals, values }) => {
     const text = positionals[0] ?? '';
     const reference = readBucketImage(text, 'image');

@@ -1,25 +1,17 @@
 import { image, type ref } from '@s3lo/core';
 import type { InspectResult } from '@s3lo/core/image';
-import { STORE_OPTIONS } from '../args/options.js';
 import { readBucketImage } from '../args/values.js';
 import { shortDigest } from '../output/digests.js';
 import { formatBytes } from '../output/sizes.js';
 import { keyValues, table } from '../output/table.js';
-import { defineCommand } from './command.js';
+import { defineBehaviour } from './command.js';
 import { needsOf } from './needs.js';
 
 interface InspectPlan {
   readonly reference: ref.BucketImageReference;
 }
 
-export const inspect = defineCommand<InspectPlan, InspectResult>({
-  name: 'inspect',
-  summary: "describe an image in a bucket: digest, layers, platforms",
-  arguments: '<image>',
-  description: `Shows an image of a bucket: its digest (in full), media type, tags, size, config and layers, and for a multi-platform image each platform with its own digest and size. Attestations (platform unknown/unknown) are listed and marked. <image> is <scheme>://<bucket>/<image>[:<tag>|@sha256:<digest>]; without either it is :latest.`,
-  examples: ['s3lo inspect s3://my-bucket/team/app:v1', 's3lo inspect local://./store/app@sha256:<digest> -o json'],
-  positionals: ['image'],
-  options: STORE_OPTIONS,
+export const inspect = defineBehaviour<InspectPlan, InspectResult>({
   prepare: ({ positionals }) => ({ reference: readBucketImage(positionals[0] ?? '', 'image') }),
   needs: (plan) => needsOf([plan.reference]),
   run: (plan, { signal, registry, backendOptions }) => image.inspect(plan.reference, { signal, registry, backendOptions }),

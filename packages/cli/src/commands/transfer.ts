@@ -1,13 +1,12 @@
 import { image, ref } from '@s3lo/core';
 import type { CopyResult } from '@s3lo/core/image';
-import { STORE_OPTIONS } from '../args/options.js';
 import { readConcurrency, readImageLocation, readBucketImage, readPlatforms, requireExplicitTag } from '../args/values.js';
 import { UsageError } from '../errors/usage-error.js';
 import { formatDuration } from '../args/duration.js';
 import { shortDigest } from '../output/digests.js';
 import { gcWaitLine } from '../output/gc-wait.js';
 import { count, formatBytes } from '../output/sizes.js';
-import { defineCommand, type CommandInput, type RunContext } from './command.js';
+import { defineBehaviour, type CommandInput, type RunContext } from './command.js';
 import { needsOf } from './needs.js';
 
 type Verb = 'push' | 'pull' | 'copy';
@@ -90,54 +89,21 @@ function text(verb: Verb, result: TransferResult): string {
   );
 }
 
-const TRANSFER_OPTIONS = ['platform', 'concurrency', 'verify-existing', ...STORE_OPTIONS] as const;
-
-export const push = defineCommand<TransferPlan, TransferResult>({
-  name: 'push',
-  summary: 'push an image into a bucket',
-  arguments: '<source> <destination>',
-  description: `Copies an image into a bucket: every blob the bucket lacks (verified against its digest while it streams), then the tag, written last. Blobs already in the bucket are skipped.
-
-<source> is an image of the local Docker Engine (name:tag or docker-daemon:name:tag, needs @s3lo/transport-docker), an OCI layout (oci:<dir>[:<tag>]), an archive (oci-archive:<file>[:<tag>], docker-archive:<file>[:<name:tag>]) or another bucket image. <destination> is a bucket image with an explicit tag: <scheme>://<bucket>/<image>:<tag>.
-
---force: when the bucket's s3lo.yaml (the Go s3lo's configuration) marks the image immutable, an existing tag is only overwritten with --force. Pushing the same image again is never refused.
-
---verify-existing: re-hash every blob the bucket already has (a read of each) instead of trusting it because its size is right, and upload again the corrupt ones; the result counts them (blobsRepaired). See also s3lo verify.`,
-  examples: ['s3lo push oci:./layout:v1 s3://my-bucket/team/app:v1', 's3lo push docker-archive:app.tar local://./store/app:v1 --platform linux/amd64'],
-  positionals: ['source', 'destination'],
-  options: [...TRANSFER_OPTIONS, 'force'],
+export const push = defineBehaviour<TransferPlan, TransferResult>({
   prepare: (input) => prepare('push', input),
   needs: (plan) => needsOf([plan.source, plan.destination]),
   run,
   text: (result) => text('push', result),
 });
 
-export const pull = defineCommand<TransferPlan, TransferResult>({
-  name: 'pull',
-  summary: 'pull an image out of a bucket',
-  arguments: '<source> <destination>',
-  description: `Copies an image out of a bucket to an OCI layout (oci:<dir>[:<tag>]), an archive (oci-archive:<file>[:<tag>], docker-archive:<file>[:<name:tag>]), the local Docker Engine (name:tag, needs @s3lo/transport-docker) or another bucket. Every blob is verified against its digest while it streams. Without a tag the source is <image>:latest.`,
-  examples: ['s3lo pull s3://my-bucket/team/app:v1 oci:./layout:v1', 's3lo pull local://./store/app:v1 docker-archive:app.tar:app:v1'],
-  positionals: ['source', 'destination'],
-  options: [...TRANSFER_OPTIONS, 'force'],
-  optionHelp: { force: "with a bucket destination: overwrite a tag its s3lo.yaml marks immutable" },
+export const pull = defineBehaviour<TransferPlan, TransferResult>({
   prepare: (input) => prepare('pull', input),
   needs: (plan) => needsOf([plan.source, plan.destination]),
   run,
   text: (result) => text('pull', result),
 });
 
-export const copy = defineCommand<TransferPlan, TransferResult>({
-  name: 'copy',
-  aliases: ['cp'],
-  summary: 'copy an image between any two locations',
-  arguments: '<source> <destination>',
-  description: `Copies an image from any location to any other: buckets (across stores too), OCI layouts, archives, registries (with their transport). A bare name here is a registry image (Docker's rules), as in skopeo. A bucket destination needs an explicit tag.
-
---force: as for push, overwrite a tag the destination bucket's s3lo.yaml marks immutable.`,
-  examples: ['s3lo copy s3://staging/app:v1 s3://prod/app:v1', 's3lo copy local://./store/app:v1 oci-archive:app.tar:v1'],
-  positionals: ['source', 'destination'],
-  options: [...TRANSFER_OPTIONS, 'force'],
+export const copy = defineBehaviour<TransferPlan, TransferResult>({
   prepare: (input) => prepare('copy', input),
   needs: (plan) => needsOf([plan.source, plan.destination]),
   run,

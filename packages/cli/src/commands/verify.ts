@@ -1,12 +1,11 @@
 import { image, type ref } from '@s3lo/core';
 import type { VerifyResult } from '@s3lo/core/image';
-import { STORE_OPTIONS } from '../args/options.js';
 import { readBucketScope, readConcurrency } from '../args/values.js';
 import { ExitCode } from '../errors/exit-codes.js';
 import { shortDigest } from '../output/digests.js';
 import { count, formatBytes } from '../output/sizes.js';
 import { keyValues, table } from '../output/table.js';
-import { defineCommand, type RunContext } from './command.js';
+import { defineBehaviour, type RunContext } from './command.js';
 import { needsOf } from './needs.js';
 
 interface VerifyPlan {
@@ -15,23 +14,7 @@ interface VerifyPlan {
   readonly concurrency: number | undefined;
 }
 
-export const verify = defineCommand<VerifyPlan, VerifyResult>({
-  name: 'verify',
-  summary: 're-hash stored blobs and manifests; report (and --repair) corrupt or missing ones',
-  arguments: '<bucket>[/<image>[:<tag>]]',
-  description: `Reads back what a bucket stores and checks it: every blob is re-hashed (streamed, several at once) against the digest in its key and the sizes its descriptors state, every manifest is parsed, and every blob a tag reaches must be there. Reports the corrupt blobs, the missing ones, the manifests that cannot be read, and the tags each of them breaks (a tag with a missing blob is "dangling").
-
-A push skips a blob that is already in the bucket with the right size (--force too), and clean keeps it while a tag references it: a corrupt blob of the right size is found by verify, or by a pull that fails. Heal it with --repair (then push the named tags again), or with push --verify-existing.
-
-<bucket> alone (s3://my-bucket) checks every tag and every blob under blobs/sha256/, referenced or not; a name filter (s3://my-bucket/team/) the tags of those images and the blobs they reach; an image (s3://my-bucket/team/app:v1, or @sha256:<digest>) that tag or the tags holding that digest.
-
---repair deletes every blob whose bytes do not hash to its key (each re-hashed right before its delete; never a sound blob), so that the next push of an image that needs it uploads it again. It prints the tags that stay broken until then. Pushes about to write a tag wait while it deletes, as they wait for clean, and upload again what it removed.
-
-Exit code: 0 when everything checked is sound; 1 when anything is corrupt, missing, dangling or unreadable (after --repair too: the tags stay broken until pushed again), or when verify itself failed.`,
-  examples: ['s3lo verify s3://my-bucket', 's3lo verify s3://my-bucket/team/app:v1 -o json', 's3lo verify local://./store --repair'],
-  positionals: ['bucket'],
-  options: ['repair', 'concurrency', ...STORE_OPTIONS],
-  optionHelp: { concurrency: 'blobs hashed at once (default 4)' },
+export const verify = defineBehaviour<VerifyPlan, VerifyResult>({
   prepare: ({ positionals, values }) => ({
     target: readBucketScope(positionals[0] ?? ''),
     repair: values.repair === true,

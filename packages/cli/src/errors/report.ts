@@ -2,6 +2,7 @@ import { ErrorCode, S3loError, isAbortError } from '@s3lo/core';
 import { ExitCode } from './exit-codes.js';
 import { InterruptedError, TimeoutError } from './abort-reasons.js';
 import { UsageError } from './usage-error.js';
+import { PACKAGES_URL, PLANNED_PACKAGES } from '../plugins/planned.js';
 
 /** How a failed run ends: the exit code and the lines for stderr. */
 export interface Failure {
@@ -62,8 +63,16 @@ export function describeFailure(error: unknown, context: ReportContext): Failure
 function explainMissingPlugin(error: S3loError): { message: string; hint: string | undefined } {
   const packages = Array.isArray(error.details['packages']) ? error.details['packages'].filter((p): p is string => typeof p === 'string') : [];
   if (packages.length === 0) return error;
+  // A first-party package that is planned, not published: say so, never "install it".
+  const planned = packages.filter((p) => PLANNED_PACKAGES.has(p));
   const scheme = error.details['scheme'];
   if (typeof scheme === 'string') {
+    if (planned.length > 0) {
+      return {
+        message: `no storage backend for ${scheme}://: it needs a backend plugin, and ${planned.join(' or ')}, the first-party one, is planned but not published yet`,
+        hint: `a plugin that serves ${scheme}:// can be named in S3LO_PLUGINS; the published packages are listed at ${PACKAGES_URL}`,
+      };
+    }
     const which = packages.length === 1 ? `${packages[0]} would serve it, and it is not installed` : `${packages.join(' or ')} would serve it, and neither is installed`;
     return {
       message: `no storage backend for ${scheme}://: ${which}`,
@@ -72,10 +81,21 @@ function explainMissingPlugin(error: S3loError): { message: string; hint: string
   }
   const kind = typeof error.details['kind'] === 'string' ? error.details['kind'] : 'these';
   const pkg = packages[0] as string;
-  const alternative = kind === 'docker-daemon' ? '; or save the image with `docker save -o app.tar <name:tag>` and use docker-archive:app.tar' : '';
+  const alternative =
+    kind === 'docker-daemon'
+      ? 'save the image with `docker save -o app.tar <name:tag>` and use docker-archive:app.tar'
+      : kind === 'registry'
+        ? 'copy the image to a layout first, e.g. `skopeo copy docker://<image> oci:./layout:<tag>`, and use oci:./layout:<tag>'
+        : undefined;
+  if (PLANNED_PACKAGES.has(pkg)) {
+    return {
+      message: `no transport for ${kind}: images: they need a transport plugin, and ${pkg}, the first-party one, is planned but not published yet`,
+      hint: `${alternative === undefined ? '' : `${alternative}; or `}name a plugin that serves ${kind}: in S3LO_PLUGINS (published packages: ${PACKAGES_URL})`,
+    };
+  }
   return {
     message: `no transport for ${kind}: images: they need ${pkg}, which this s3lo does not include and which is not installed`,
-    hint: `install ${pkg} and load it with S3LO_PLUGINS=${pkg}${alternative}`,
+    hint: `install ${pkg} and load it with S3LO_PLUGINS=${pkg}${alternative === undefined ? '' : `; or ${alternative}`}`,
   };
 }
 

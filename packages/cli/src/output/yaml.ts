@@ -1,5 +1,9 @@
 import { stringify } from 'yaml';
 
+// The `yaml` library (not hand-written: quoting rules are where YAML
+// emitters go wrong). About 70 modules: imported by output/render.ts only
+// for -o yaml, so no other command pays for it.
+
 /**
  * A JSON value as a YAML document. The `yaml` package (pinned) decides
  * quoting, so strings that would read back as numbers, booleans, null or

@@ -4,7 +4,7 @@ import type { TransportPlugin } from '@s3lo/core/image';
 import type { BackendPlugin } from '@s3lo/core/storage';
 import type { PluginNeeds } from '../commands/command.js';
 import { FIRST_PARTY_PLUGINS } from './builtin.js';
-import { findPackage, isPathSpecifier, pluginSearchPath, resolvePath, type ResolvedPackage } from './resolve-package.js';
+import { findConventionPackages, findPackage, isPathSpecifier, pluginSearchPath, resolvePath, type ResolvedPackage } from './resolve-package.js';
 
 /** How a plugin came to be loaded, as `s3lo version` reports it. */
 export type PluginSource = 'built-in' | 'S3LO_PLUGINS' | 'convention';
@@ -18,6 +18,8 @@ export interface PluginInfo {
   readonly source: PluginSource;
   /** Where a third-party plugin was loaded from. */
   readonly path?: string;
+  /** Why a package found by its name could not be loaded (`version -v` lists it anyway). */
+  readonly error?: string;
 }
 
 type AnyPlugin = BackendPlugin | TransportPlugin;
@@ -42,6 +44,9 @@ export class PluginHost {
   readonly registry = new PluginRegistry();
   readonly #infos: PluginInfo[] = [];
   readonly #served = new Set<string>();
+  /** Packages already imported (by package name), so the convention scan skips them. */
+  readonly #packages = new Set<string>(FIRST_PARTY_PLUGINS.map((p) => p.name));
+  #configured = false;
   readonly #cwd: string;
   readonly #env: Readonly<Record<string, string | undefined>>;
 
@@ -52,6 +57,8 @@ export class PluginHost {
 
   /** Loads S3LO_PLUGINS. A listed plugin that cannot be found or loaded is an error: the user asked for it. */
   async loadConfigured(): Promise<void> {
+    if (this.#configured) return;
+    this.#configured = true;
     const list = (this.#env['S3LO_PLUGINS'] ?? '')
       .split(',')
       .map((s) => s.trim())
@@ -66,6 +73,7 @@ export class PluginHost {
             : `install it: npm install -g ${specifier} (or into ${this.#cwd}/node_modules), or remove it from S3LO_PLUGINS`,
         });
       }
+      this.#packages.add(specifier);
       for (const plugin of await importPlugins(specifier, found)) this.#register(plugin, 'S3LO_PLUGINS', found.entry);
     }
   }
@@ -83,9 +91,30 @@ export class PluginHost {
     }
   }
 
-  /** Every plugin this CLI has: all first-party ones (loaded now) and whatever else is loaded. */
+  /**
+   * Every plugin this CLI has: S3LO_PLUGINS, all first-party ones, and every
+   * installed package the convention would load (`@s3lo/backend-*`,
+   * `s3lo-backend-*` in the search path), each loaded now. For
+   * `version -v` and error paths only: it imports every SDK there is.
+   */
   async all(): Promise<PluginInfo[]> {
+    await this.loadConfigured();
     for (const plugin of FIRST_PARTY_PLUGINS) await this.#loadFirstParty(plugin);
+    for (const { name, found } of findConventionPackages(this.#searchPath())) {
+      if (this.#packages.has(name)) continue;
+      this.#packages.add(name);
+      let plugins: AnyPlugin[];
+      try {
+        plugins = await importPlugins(name, found);
+      } catch (error) {
+        this.#infos.push({ name, kind: 'backend', serves: [], source: 'convention', path: found.dir, error: (error as Error).message });
+        continue;
+      }
+      const before = this.#infos.length;
+      for (const plugin of plugins) this.#register(plugin, 'convention', found.entry, (served) => !this.#served.has(served));
+      // Everything it serves is served already (S3LO_PLUGINS or built in win): listed, serving nothing.
+      if (this.#infos.length === before) this.#infos.push({ name, kind: plugins[0]?.kind ?? 'backend', serves: [], source: 'convention', path: found.entry });
+    }
     return [...this.#infos];
   }
 
@@ -102,6 +131,7 @@ export class PluginHost {
     for (const name of suggestedBackendPackages(scheme)) {
       const found = findPackage(name, searchPath);
       if (found === undefined) continue;
+      this.#packages.add(name);
       const plugins = await importPlugins(name, found);
       for (const plugin of plugins) this.#register(plugin, 'convention', found.entry, (served) => !this.#served.has(served));
       if (!this.#served.has(scheme)) {

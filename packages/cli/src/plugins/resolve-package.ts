@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { delimiter, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 
 // The conditions Node's ESM loader uses for `import()`: plugins are loaded
@@ -48,6 +48,52 @@ export function findPackage(name: string, searchPath: readonly string[]): Resolv
     return { dir: real, entry: packageEntry(real, name) };
   }
   return undefined;
+}
+
+/**
+ * Every installed package the CLI would load for a scheme by its name
+ * (`@s3lo/backend-<scheme>`, `s3lo-backend-<scheme>`; see PluginHost), in
+ * the search path, the first of each name. A package whose keywords say it
+ * is something else (the conformance kit, `s3lo-conformance`) is not a
+ * plugin; one without `s3lo-backend` among its keywords still is, as the
+ * CLI would load it. Reads directories: for `version -v`, never on the way
+ * to running a command.
+ */
+export function findConventionPackages(searchPath: readonly string[]): { name: string; found: ResolvedPackage }[] {
+  const names: string[] = [];
+  for (const dir of searchPath) {
+    for (const entry of listDir(dir)) {
+      if (/^s3lo-backend-./.test(entry)) names.push(entry);
+      if (entry === '@s3lo') for (const scoped of listDir(join(dir, entry))) if (/^backend-./.test(scoped)) names.push(`@s3lo/${scoped}`);
+    }
+  }
+  const out: { name: string; found: ResolvedPackage }[] = [];
+  for (const name of [...new Set(names)].sort()) {
+    const dir = searchPath.map((d) => join(d, ...name.split('/'))).find((d) => existsSync(join(d, 'package.json')));
+    if (dir === undefined) continue;
+    let keywords: unknown;
+    try {
+      keywords = (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { keywords?: unknown }).keywords;
+    } catch {
+      keywords = undefined;
+    }
+    if (Array.isArray(keywords) && keywords.length > 0 && !keywords.includes('s3lo-backend') && keywords.some((k) => typeof k === 'string' && /^s3lo-(conformance|transport|scanner)$/.test(k))) continue;
+    try {
+      const found = findPackage(name, searchPath);
+      if (found !== undefined) out.push({ name, found });
+    } catch {
+      // An unreadable package.json or exports: `version -v` cannot load it either way.
+    }
+  }
+  return out;
+}
+
+function listDir(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
 }
 
 /**

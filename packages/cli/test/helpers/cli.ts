@@ -6,8 +6,6 @@ import { afterAll } from 'vitest';
 
 /** The built CLI, as the package's bin runs it. Tests drive it as a subprocess: what users run. */
 export const CLI = resolve(import.meta.dirname, '../../dist/s3lo.js');
-/** The single-file bundle. */
-export const STANDALONE = resolve(import.meta.dirname, '../../dist/standalone/s3lo.mjs');
 /** The fixture third-party plugin package (s3lo-backend-memfs). */
 export const FIXTURE_PLUGIN = resolve(import.meta.dirname, '../../../testing/cli-plugin-fixture');
 
@@ -21,7 +19,7 @@ export interface CliResult {
 export interface CliOptions {
   readonly cwd?: string;
   readonly env?: Record<string, string | undefined>;
-  /** Run this file instead of dist/s3lo.js (the standalone bundle). */
+  /** Run this file instead of dist/s3lo.js (the bundled executable of packages/s3lo). */
   readonly script?: string;
 }
 
