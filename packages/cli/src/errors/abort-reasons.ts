@@ -8,6 +8,7 @@
  * wrapped the abort.
  */
 export class InterruptedError extends Error {
+  /** An interruption by the signal `signalName` (`SIGINT`, `SIGTERM`). */
   constructor(readonly signalName: string) {
     super(`interrupted (${signalName})`);
     this.name = 'InterruptedError';

@@ -1,8 +1,8 @@
-import { ErrorCode, S3loError, isAbortError } from '@s3lo/core';
+import { ErrorCode, S3loError, isAbortError, isPlannedPackage } from '@s3lo/core';
 import { ExitCode } from './exit-codes.js';
 import { InterruptedError, TimeoutError } from './abort-reasons.js';
 import { UsageError } from './usage-error.js';
-import { PACKAGES_URL, PLANNED_PACKAGES } from '../plugins/planned.js';
+import { PACKAGES_URL } from '../plugins/planned.js';
 
 /** How a failed run ends: the exit code and the lines for stderr. */
 export interface Failure {
@@ -64,7 +64,7 @@ function explainMissingPlugin(error: S3loError): { message: string; hint: string
   const packages = Array.isArray(error.details['packages']) ? error.details['packages'].filter((p): p is string => typeof p === 'string') : [];
   if (packages.length === 0) return error;
   // A first-party package that is planned, not published: say so, never "install it".
-  const planned = packages.filter((p) => PLANNED_PACKAGES.has(p));
+  const planned = packages.filter(isPlannedPackage);
   const scheme = error.details['scheme'];
   if (typeof scheme === 'string') {
     if (planned.length > 0) {
@@ -87,7 +87,7 @@ function explainMissingPlugin(error: S3loError): { message: string; hint: string
       : kind === 'registry'
         ? 'copy the image to a layout first, e.g. `skopeo copy docker://<image> oci:./layout:<tag>`, and use oci:./layout:<tag>'
         : undefined;
-  if (PLANNED_PACKAGES.has(pkg)) {
+  if (isPlannedPackage(pkg)) {
     return {
       message: `no transport for ${kind}: images: they need a transport plugin, and ${pkg}, the first-party one, is planned but not published yet`,
       hint: `${alternative === undefined ? '' : `${alternative}; or `}name a plugin that serves ${kind}: in S3LO_PLUGINS (published packages: ${PACKAGES_URL})`,

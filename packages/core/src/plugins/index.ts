@@ -6,4 +6,4 @@ export {
   resolveBackend,
   type BucketTarget,
 } from './plugin-registry.js';
-export { suggestedBackendPackages, suggestedTransportPackage } from './package-names.js';
+export { isPlannedPackage, suggestedBackendPackages, suggestedTransportPackage } from './package-names.js';

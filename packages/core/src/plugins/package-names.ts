@@ -29,3 +29,24 @@ const TRANSPORT_PACKAGES: Readonly<Record<string, string>> = {
 export function suggestedTransportPackage(kind: string): string {
   return TRANSPORT_PACKAGES[kind] ?? `@s3lo/transport-${kind}`;
 }
+
+/**
+ * First-party plugin packages that {@link suggestedBackendPackages} and
+ * {@link suggestedTransportPackage} name but that are planned, not published:
+ * no message may tell anyone to install them. A name leaves this set in the
+ * release that publishes its package.
+ */
+const PLANNED: ReadonlySet<string> = new Set(['@s3lo/backend-gcs', '@s3lo/backend-azure', '@s3lo/transport-docker', '@s3lo/transport-registry']);
+
+/**
+ * Whether a first-party package named by the suggestions is planned but not
+ * published yet (`@s3lo/backend-gcs` today), so a hint says "planned"
+ * instead of "install".
+ *
+ * @example
+ * isPlannedPackage('@s3lo/backend-gcs'); // true
+ * isPlannedPackage('@s3lo/backend-s3');  // false
+ */
+export function isPlannedPackage(name: string): boolean {
+  return PLANNED.has(name);
+}

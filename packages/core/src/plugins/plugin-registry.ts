@@ -3,7 +3,7 @@ import { S3loError } from '../errors/s3lo-error.js';
 import { STORAGE_CONTRACT_VERSION, type StorageBackend } from '../storage/backend.js';
 import type { BackendOptions, BackendPlugin } from '../storage/plugin.js';
 import { TRANSPORT_CONTRACT_VERSION, type TransportPlugin } from '../image/transport.js';
-import { suggestedBackendPackages, suggestedTransportPackage } from './package-names.js';
+import { isPlannedPackage, suggestedBackendPackages, suggestedTransportPackage } from './package-names.js';
 
 const SCHEME_PATTERN = /^[a-z][a-z0-9+.-]*$/;
 
@@ -85,7 +85,9 @@ export class PluginRegistry {
     const pkg = suggestedTransportPackage(kind);
     throw new S3loError(ErrorCode.UNKNOWN_SCHEME, `no transport for ${kind}: locations`, {
       details: { kind, packages: [pkg] },
-      hint: `install ${pkg} and register it (the s3lo CLI includes it)`,
+      hint: isPlannedPackage(pkg)
+        ? `${pkg}, the first-party transport for ${kind}:, is planned but not published yet: register a transport plugin that serves ${kind}:`
+        : `install ${pkg} and register it`,
     });
   }
 
@@ -162,7 +164,9 @@ function unknownSchemeError(scheme: string, known: string[]): S3loError {
   const registered = known.length > 0 ? `registered: ${known.map((s) => `${s}://`).join(', ')}` : 'no backend is registered';
   return new S3loError(ErrorCode.UNKNOWN_SCHEME, `no storage backend for ${scheme}:// (${registered})`, {
     details: { scheme, packages },
-    hint: `install ${packages.join(' or ')} and register it (the s3lo CLI loads it by name)`,
+    hint: packages.some(isPlannedPackage)
+      ? `${packages.join(' or ')}, the first-party backend for ${scheme}://, is planned but not published yet: register a backend plugin that serves ${scheme}://`
+      : `install ${packages.join(' or ')} and register it (the s3lo CLI loads it by name)`,
   });
 }
 

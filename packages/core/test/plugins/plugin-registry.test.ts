@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { S3loError } from '../../src/errors/index.js';
 import { rejected, thrown } from '../support/thrown.js';
-import { PluginRegistry, suggestedBackendPackages } from '../../src/plugins/index.js';
+import { isPlannedPackage, PluginRegistry, suggestedBackendPackages } from '../../src/plugins/index.js';
 import type { BackendPlugin, StorageBackend } from '../../src/storage/index.js';
 
 // Registry logic only: the backend is never called, so a bare object that
@@ -43,6 +43,21 @@ describe('PluginRegistry', () => {
     const foo = await rejected(new PluginRegistry().resolveBackend({ scheme: 'foo', bucket: 'b' }));
     expect((foo as S3loError).hint).toContain('@s3lo/backend-foo or s3lo-backend-foo');
     expect((foo as S3loError).message).toContain('no backend is registered');
+  });
+
+  it('never tells a program to install a first-party plugin that is planned but not published', async () => {
+    for (const [scheme, pkg] of [
+      ['gs', '@s3lo/backend-gcs'],
+      ['az', '@s3lo/backend-azure'],
+    ] as const) {
+      const error = (await rejected(new PluginRegistry().resolveBackend({ scheme, bucket: 'b' }))) as S3loError;
+      expect(error.details).toEqual({ scheme, packages: [pkg] });
+      expect(error.hint).toBe(`${pkg}, the first-party backend for ${scheme}://, is planned but not published yet: register a backend plugin that serves ${scheme}://`);
+    }
+    const daemon = thrown(() => new PluginRegistry().transportFor('docker-daemon'));
+    expect(daemon.hint).toBe('@s3lo/transport-docker, the first-party transport for docker-daemon:, is planned but not published yet: register a transport plugin that serves docker-daemon:');
+    expect(thrown(() => new PluginRegistry().transportFor('oci-archive')).hint).toBe('install @s3lo/transport-archive and register it');
+    expect(isPlannedPackage('@s3lo/backend-s3')).toBe(false);
   });
 
   it('maps first-party schemes to their package names', () => {
