@@ -177,7 +177,7 @@ function planLayer(index, spec, target) {
   const total = weights.reduce((a, b) => a + b, 0);
   for (let i = 0; i < spec.files; i++) {
     const last = i === spec.files - 1;
-    const size = last ? left : Math.floor(((left * weights[i]) / total) / BLOCK) * BLOCK;
+    const size = last ? left : Math.floor((left * weights[i]) / total / BLOCK) * BLOCK;
     const kind = spec.kind === 'mixed' ? (i % 2 === 0 ? 'random' : 'text') : spec.kind;
     members.push({ name: `${dir}${kind === 'random' ? 'bin' : 'data'}${i}.${kind === 'random' ? 'bin' : 'log'}`, type: '0', size, kind });
     if (!last) left -= size;

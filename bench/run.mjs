@@ -43,7 +43,13 @@ const { values: args } = parseArgs({
   },
 });
 if (args.help) {
-  console.log(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 7).join('\n').replace(/^\/\/ ?/gm, ''));
+  console.log(
+    readFileSync(fileURLToPath(import.meta.url), 'utf8')
+      .split('\n')
+      .slice(1, 7)
+      .join('\n')
+      .replace(/^\/\/ ?/gm, ''),
+  );
   process.exit(0);
 }
 const runs = Number(args.runs);
@@ -214,7 +220,10 @@ async function benchSize(size) {
     for (const op of operations) {
       op.prepare?.();
       sync(); // start from no dirty pages, so no operation pays for the previous one's writeback
-      const waited = await waitForQuiet({ ...quiet, onWait: (busy) => log(`   (machine busy: ${busy.toFixed(2)} cores in use by other processes; waiting up to ${quiet.maxWaitMs / 1000} s)`) });
+      const waited = await waitForQuiet({
+        ...quiet,
+        onWait: (busy) => log(`   (machine busy: ${busy.toFixed(2)} cores in use by other processes; waiting up to ${quiet.maxWaitMs / 1000} s)`),
+      });
       const sample = await op.run();
       sample.quietWaitMs = waited.waitedMs;
       sample.startedQuiet = waited.quiet;
@@ -250,7 +259,15 @@ async function benchSize(size) {
 
   const stats = {};
   for (const op of operations) stats[op.id] = { label: op.label, info: op.info ?? false, ...summarise(samples[op.id], image.totalBytes) };
-  return { size, label, image: { manifestDigest: image.manifestDigest, blobs, totalBytes: image.totalBytes, contentBytes: image.contentBytes, layers: image.layers }, stats, ratios: ratiosOf(stats), samples, profiles };
+  return {
+    size,
+    label,
+    image: { manifestDigest: image.manifestDigest, blobs, totalBytes: image.totalBytes, contentBytes: image.contentBytes, layers: image.layers },
+    stats,
+    ratios: ratiosOf(stats),
+    samples,
+    profiles,
+  };
 }
 
 // ---------------------------------------------------------------- measuring
@@ -302,7 +319,7 @@ function timed(command, argv, { env = process.env } = {}) {
         rmSync(timeFile, { force: true });
         Object.assign(sample, { maxRssKiB: maxRss, cpuMs: (user + sys) * 1000 });
         // CPU the rest of the machine used meanwhile, in cores: noise.
-        if (busyBefore !== undefined) sample.otherCores = Math.max(0, (machineBusySeconds() - busyBefore) - (user + sys)) / (wallMs / 1000);
+        if (busyBefore !== undefined) sample.otherCores = Math.max(0, machineBusySeconds() - busyBefore - (user + sys)) / (wallMs / 1000);
       }
       resolvePromise(sample);
     });
@@ -381,12 +398,9 @@ function renderReport(rep) {
     const r = sz.ratios;
     const b = r.best;
     const rssMax = Math.max(st.push.maxRssMiB ?? 0, st.pull.maxRssMiB ?? 0, st.repush.maxRssMiB ?? 0);
-    lines.push(
-      '',
-      '| target | medians | best runs | goal | verdict (medians) |',
-      '|---|---:|---:|---:|---|',
-    );
-    const ratioRow = (label, key, goal) => lines.push(`| ${label} | ${x(r[key])} | ${x(b[key])} | ${goal === undefined ? '' : `<= ${goal.toFixed(2)}x`} | ${goal === undefined ? '' : verdict(r[key] <= goal)} |`);
+    lines.push('', '| target | medians | best runs | goal | verdict (medians) |', '|---|---:|---:|---:|---|');
+    const ratioRow = (label, key, goal) =>
+      lines.push(`| ${label} | ${x(r[key])} | ${x(b[key])} | ${goal === undefined ? '' : `<= ${goal.toFixed(2)}x`} | ${goal === undefined ? '' : verdict(r[key] <= goal)} |`);
     ratioRow('push / skopeo', 'pushOverSkopeo', 1);
     ratioRow('pull / skopeo', 'pullOverSkopeo', 1);
     ratioRow('push / limit (cp + sha256sum)', 'pushOverLimit', 1.5);
@@ -470,4 +484,3 @@ function countBlobs(layout) {
 function rss(kib) {
   return kib === undefined ? 'n/a' : (kib / 1024).toFixed(0);
 }
-

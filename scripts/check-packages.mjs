@@ -34,7 +34,9 @@ export function metadataProblems({ dir, relDir, pkg }) {
   want(pkg.bugs?.url === BUGS_URL, `"bugs" must be { "url": "${BUGS_URL}" }`);
   want(Array.isArray(pkg.keywords) && pkg.keywords.includes('s3lo'), '"keywords" must include "s3lo"');
   want(typeof pkg.engines?.node === 'string', '"engines.node" is missing');
-  const prepack = `node ${relative(dir, join(repoRoot, 'scripts', 'check-built.mjs')).split('\\').join('/')}`;
+  const prepack = `node ${relative(dir, join(repoRoot, 'scripts', 'check-built.mjs'))
+    .split('\\')
+    .join('/')}`;
   want(pkg.scripts?.prepack === prepack, `"scripts.prepack" must be "${prepack}" (refuses to pack an unbuilt dist)`);
   for (const [subpath, target] of Object.entries(pkg.exports ?? {})) {
     if (target && typeof target === 'object' && 'import' in target && target.default !== target.import) {
@@ -90,7 +92,11 @@ async function publintProblems(tarball) {
 /** Are the Types Wrong? on the tarball; its table when it fails. */
 function attwProblems(tarball) {
   try {
-    execFileSync('pnpm', ['exec', 'attw', tarball, '--profile', 'esm-only', '--no-definitely-typed', '--format', 'ascii', '--no-color', '--no-emoji'], { cwd: repoRoot, stdio: 'pipe', encoding: 'utf8' });
+    execFileSync('pnpm', ['exec', 'attw', tarball, '--profile', 'esm-only', '--no-definitely-typed', '--format', 'ascii', '--no-color', '--no-emoji'], {
+      cwd: repoRoot,
+      stdio: 'pipe',
+      encoding: 'utf8',
+    });
     return [];
   } catch (error) {
     return [`attw (--profile esm-only):\n${String(error.stdout ?? '').trim()}\n${String(error.stderr ?? '').trim()}`];

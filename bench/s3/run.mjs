@@ -37,7 +37,13 @@ const { values: args } = parseArgs({
   },
 });
 if (args.help) {
-  console.log(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 9).join('\n').replace(/^\/\/ ?/gm, ''));
+  console.log(
+    readFileSync(fileURLToPath(import.meta.url), 'utf8')
+      .split('\n')
+      .slice(1, 9)
+      .join('\n')
+      .replace(/^\/\/ ?/gm, ''),
+  );
   process.exit(0);
 }
 const runs = Number(args.runs);
@@ -371,7 +377,16 @@ try {
     pullOverSkopeoPull: m('pull') / m('skopeoPull'),
     pullOverSkopeoPullSame: m('pull') / m('skopeoPullSame'),
   };
-  const report = { startedAt, finishedAt: new Date().toISOString(), machine, options: { size, runs, memstoreBytes, concurrency: concurrency ?? 'library default', quiet }, image: { blobs, totalBytes: image.totalBytes, manifestDigest: image.manifestDigest }, stats, ratios, samples };
+  const report = {
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    machine,
+    options: { size, runs, memstoreBytes, concurrency: concurrency ?? 'library default', quiet },
+    image: { blobs, totalBytes: image.totalBytes, manifestDigest: image.manifestDigest },
+    stats,
+    ratios,
+    samples,
+  };
 
   const s = (ms) => (ms / 1000).toFixed(2);
   const v = (ok) => (ok ? 'PASS' : 'MISS');
@@ -389,7 +404,9 @@ try {
   ];
   for (const [id, o] of Object.entries(stats)) {
     const extra = id === 'repush' ? ` (in-process ${s(o.inOpMs)} s)` : '';
-    lines.push(`| ${o.label}${extra} | ${s(o.wallMs.median)} | ${s(o.wallMs.min)} | ${s(o.wallMs.max)} | ${id === 'repush' ? '-' : o.mibPerSecond.toFixed(0)} | ${o.maxRssMiB.toFixed(0)} | ${s(o.cpuMs)} | ${o.serverCores.toFixed(2)} | ${o.otherCores.toFixed(2)} |`);
+    lines.push(
+      `| ${o.label}${extra} | ${s(o.wallMs.median)} | ${s(o.wallMs.min)} | ${s(o.wallMs.max)} | ${id === 'repush' ? '-' : o.mibPerSecond.toFixed(0)} | ${o.maxRssMiB.toFixed(0)} | ${s(o.cpuMs)} | ${o.serverCores.toFixed(2)} | ${o.otherCores.toFixed(2)} |`,
+    );
   }
   lines.push(
     '',

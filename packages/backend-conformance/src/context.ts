@@ -60,11 +60,17 @@ export function registerBucketLifecycle(target: ResolvedTarget): Suite {
     if (context.task.result?.state === 'fail') return;
     if (listError !== undefined) throw new Error(`teardown: listing the bucket failed: ${describeError(listError)}`, { cause: listError });
     if (pending.length > 0) {
-      const shown = pending.slice(0, 10).map((u) => JSON.stringify(u.key)).join(', ');
+      const shown = pending
+        .slice(0, 10)
+        .map((u) => JSON.stringify(u.key))
+        .join(', ');
       throw new Error(`teardown: the test left ${pending.length} pending upload(s) in the bucket: ${shown}. A failed or aborted write must leave no pending upload.`);
     }
     if (leftovers.length > 0) {
-      const shown = leftovers.slice(0, 10).map((k) => JSON.stringify(k)).join(', ');
+      const shown = leftovers
+        .slice(0, 10)
+        .map((k) => JSON.stringify(k))
+        .join(', ');
       throw new Error(
         `teardown: the test left ${leftovers.length} object(s) in the bucket: ${shown}${leftovers.length > 10 ? ', ...' : ''}. ` +
           'Tests delete what they write, and a failed or aborted write must leave no object.',
@@ -116,7 +122,11 @@ export async function expectAbsent(backend: StorageBackend, key: string, what: s
 /** Fails unless a full listing of the bucket is exactly `keys`. */
 export async function expectBucketHolds(backend: StorageBackend, keys: readonly string[], what: string): Promise<void> {
   const listing = await collectListing(backend, {}, `${what}: listing the bucket`);
-  assertSameKeys(listing.entries, [...keys].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b))), `${what}: listing the bucket`);
+  assertSameKeys(
+    listing.entries,
+    [...keys].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b))),
+    `${what}: listing the bucket`,
+  );
 }
 
 /** A body that records whether anyone started reading it. */

@@ -30,11 +30,7 @@ function succeededWith(value: unknown): string {
  * Awaits `action` and returns the S3loError it rejected with, failing with a
  * message naming `what` when it succeeded or failed differently.
  */
-export async function expectS3loError(
-  action: Promise<unknown> | (() => Promise<unknown>),
-  code: ErrorCode | readonly ErrorCode[],
-  what: string,
-): Promise<S3loError> {
+export async function expectS3loError(action: Promise<unknown> | (() => Promise<unknown>), code: ErrorCode | readonly ErrorCode[], what: string): Promise<S3loError> {
   const codes: readonly ErrorCode[] = typeof code === 'string' ? [code] : code;
   const expected = codes.join(' or ');
   const outcome = await settle(action);

@@ -39,7 +39,7 @@ export const AWKWARD_KEYS: readonly string[] = [
   'awkward/hash#fragment',
   'awkward/question?x=1',
   'awkward/equals=and&ampersand',
-  'awkward/tilde~bang!dollar$quote\'paren()star*comma,semi;colon:at@brackets[]',
+  "awkward/tilde~bang!dollar$quote'paren()star*comma,semi;colon:at@brackets[]",
   'awkward/.leading-dot',
   'awkward/dots...',
   'awkward/caf\u00e9',

@@ -19,11 +19,7 @@ const MAX_PAGE_SIZE = 1000;
  * pages), common prefixes without a delimiter, malformed object info, or a
  * token that does not advance.
  */
-export async function collectListing(
-  backend: StorageBackend,
-  options: Omit<ListOptions, 'continuationToken'>,
-  label: string,
-): Promise<CollectedListing> {
+export async function collectListing(backend: StorageBackend, options: Omit<ListOptions, 'continuationToken'>, label: string): Promise<CollectedListing> {
   const cap = Math.min(options.pageSize ?? MAX_PAGE_SIZE, MAX_PAGE_SIZE);
   const objects: ObjectInfo[] = [];
   const commonPrefixes: string[] = [];
@@ -44,15 +40,16 @@ export async function collectListing(
       throw new Error(`${where}: common prefixes ${JSON.stringify(page.commonPrefixes.slice(0, 3))} returned without a delimiter`);
     }
     for (const object of page.objects) checkObjectInfo(object, where);
-    checkAscending(page.objects.map((o) => o.key), `${where}: objects`);
+    checkAscending(
+      page.objects.map((o) => o.key),
+      `${where}: objects`,
+    );
     checkAscending(page.commonPrefixes, `${where}: commonPrefixes`);
     const pageEntries = [...page.objects.map((o) => o.key), ...page.commonPrefixes].sort(compareKeys);
     const last = entries.at(-1);
     const first = pageEntries[0];
     if (last !== undefined && first !== undefined && compareKeys(first, last) <= 0) {
-      throw new Error(
-        `${where}: entry ${JSON.stringify(first)} does not sort after ${JSON.stringify(last)}, the last entry of the previous page (repeated or out of order across pages)`,
-      );
+      throw new Error(`${where}: entry ${JSON.stringify(first)} does not sort after ${JSON.stringify(last)}, the last entry of the previous page (repeated or out of order across pages)`);
     }
     objects.push(...page.objects);
     commonPrefixes.push(...page.commonPrefixes);
@@ -104,7 +101,12 @@ export function assertSameKeys(actual: readonly string[], expected: readonly str
   let at = 0;
   while (at < actual.length && at < expected.length && actual[at] === expected[at]) at++;
   const show = (keys: string[]): string =>
-    keys.length === 0 ? 'none' : `${keys.length} (${keys.slice(0, 5).map((k) => JSON.stringify(k)).join(', ')}${keys.length > 5 ? ', ...' : ''})`;
+    keys.length === 0
+      ? 'none'
+      : `${keys.length} (${keys
+          .slice(0, 5)
+          .map((k) => JSON.stringify(k))
+          .join(', ')}${keys.length > 5 ? ', ...' : ''})`;
   throw new Error(
     `${label}: listed ${actual.length} entries, expected ${expected.length}. ` +
       `First difference at position ${at}: listed ${JSON.stringify(actual[at])}, expected ${JSON.stringify(expected[at])}. ` +

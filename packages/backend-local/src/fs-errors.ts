@@ -82,9 +82,8 @@ export function escapesRoot(key: string): S3loError {
 
 /** INVALID_KEY for a key a directory tree cannot hold next to an existing one (`a` and `a/b`). */
 export function keyConflict(key: string, cause?: unknown): S3loError {
-  return new S3loError(
-    ErrorCode.INVALID_KEY,
-    `key ${JSON.stringify(key)} cannot be stored: a local bucket cannot hold an object and other keys below it (like "a" and "a/b")`,
-    { details: { key }, ...(cause === undefined ? {} : { cause }) },
-  );
+  return new S3loError(ErrorCode.INVALID_KEY, `key ${JSON.stringify(key)} cannot be stored: a local bucket cannot hold an object and other keys below it (like "a" and "a/b")`, {
+    details: { key },
+    ...(cause === undefined ? {} : { cause }),
+  });
 }

@@ -207,9 +207,7 @@ export class LocalBackend implements StorageBackend {
       return {
         objects,
         commonPrefixes: entries.flatMap((entry) => (entry.kind === 'prefix' ? [entry.prefix] : [])),
-        ...(more && last !== undefined
-          ? { nextToken: encodeToken(last.kind === 'prefix' ? { value: last.prefix, isPrefix: true } : { value: last.key, isPrefix: false }) }
-          : {}),
+        ...(more && last !== undefined ? { nextToken: encodeToken(last.kind === 'prefix' ? { value: last.prefix, isPrefix: true } : { value: last.key, isPrefix: false }) } : {}),
       };
     } catch (error) {
       throw toS3loError(error, { op: prefix === '' ? 'list' : `list under ${JSON.stringify(prefix)}`, signal });
@@ -294,11 +292,7 @@ export class LocalBackend implements StorageBackend {
     await removeTemporaryFile(root, upload.id, signal);
   }
 
-  async #write(
-    key: string,
-    body: PutBody,
-    options: Pick<PutOptions, 'size' | 'onProgress' | 'signal'> & { readonly exclusive: boolean },
-  ): Promise<void> {
+  async #write(key: string, body: PutBody, options: Pick<PutOptions, 'size' | 'onProgress' | 'signal'> & { readonly exclusive: boolean }): Promise<void> {
     const { signal, exclusive } = options;
     throwIfAborted(signal);
     const { name } = splitKey(key);

@@ -31,7 +31,12 @@ async function filesUnder(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
   return entries
     .filter((entry) => !entry.isDirectory())
-    .map((entry) => join(entry.parentPath, entry.name).slice(dir.length + 1).split('\\').join('/'))
+    .map((entry) =>
+      join(entry.parentPath, entry.name)
+        .slice(dir.length + 1)
+        .split('\\')
+        .join('/'),
+    )
     .sort();
 }
 
@@ -280,7 +285,10 @@ describe('temporary files', () => {
     expect(await exited, `the writer's exit (stderr: ${stderr})`).toBe('SIGKILL');
     expect(temp, 'a temporary file with data was written').toBeDefined();
     expect(await text(backend, 'blobs/sha256/victim'), 'the key after the crash').toBe('the original');
-    expect((await backend.list()).objects.map((o) => o.key), 'listing after the crash').toEqual(['blobs/sha256/victim']);
+    expect(
+      (await backend.list()).objects.map((o) => o.key),
+      'listing after the crash',
+    ).toEqual(['blobs/sha256/victim']);
     expect(await readdir(dir), 'the crash leaves its temporary file behind, hidden').toContain(temp);
     // ...and it is a pending upload: listed with the key it was writing, removed by an abort.
     const { uploads } = await backend.listPendingUploads();

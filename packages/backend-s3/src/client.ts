@@ -152,13 +152,7 @@ async function configuredRegion(sdk: S3Sdk, options: S3BackendOptions): Promise<
  * S3 sends on success and on the 301/400/403 answers of a wrong region too.
  * Cached per bucket for the process; `us-east-1` when nothing tells.
  */
-async function discoverRegion(
-  sdk: S3Sdk,
-  bucket: string,
-  settings: ResolvedSettings,
-  options: S3BackendOptions,
-  signal: AbortSignal | undefined,
-): Promise<string> {
+async function discoverRegion(sdk: S3Sdk, bucket: string, settings: ResolvedSettings, options: S3BackendOptions, signal: AbortSignal | undefined): Promise<string> {
   let pending = discoveredRegions.get(bucket);
   if (pending === undefined) {
     pending = headBucketRegion(sdk, bucket, settings, options);

@@ -98,10 +98,7 @@ export async function copyObject(request: CopyRequest): Promise<void> {
       );
       return { PartNumber: index + 1, ETag: output.CopyPartResult?.ETag };
     });
-    await client.send(
-      new sdk.CompleteMultipartUploadCommand({ Bucket: bucket, Key: destinationKey, UploadId: id, MultipartUpload: { Parts: parts } }),
-      { abortSignal: signal },
-    );
+    await client.send(new sdk.CompleteMultipartUploadCommand({ Bucket: bucket, Key: destinationKey, UploadId: id, MultipartUpload: { Parts: parts } }), { abortSignal: signal });
   } catch (error) {
     if (uploadId !== undefined) await abortMultipartUpload(handle, bucket, destinationKey, uploadId, error);
     throw toS3loError(error, context);

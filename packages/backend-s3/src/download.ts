@@ -92,14 +92,12 @@ export async function download(request: DownloadRequest): Promise<Readable> {
 
   /** A GET of bytes [from, to) of the version the first GET saw. */
   const getRange = (from: number, to: number): Promise<GetObjectCommandOutput> =>
-    handle.client.send(
-      new handle.sdk.GetObjectCommand({ Bucket: bucket, Key: key, Range: `bytes=${from}-${to - 1}`, ...(etag === undefined ? {} : { IfMatch: etag }) }),
-      { abortSignal: operation.signal },
-    );
+    handle.client.send(new handle.sdk.GetObjectCommand({ Bucket: bucket, Key: key, Range: `bytes=${from}-${to - 1}`, ...(etag === undefined ? {} : { IfMatch: etag }) }), {
+      abortSignal: operation.signal,
+    });
 
   /** Bytes [from, to) from a body open at `from` (or a new GET), resumed where it stopped if it breaks off. */
-  const streamed = (source: Readable | undefined, from: number, to: number): AsyncGenerator<Buffer> =>
-    resuming(source, from, to, getRange, operation.signal, context);
+  const streamed = (source: Readable | undefined, from: number, to: number): AsyncGenerator<Buffer> => resuming(source, from, to, getRange, operation.signal, context);
 
   async function* chunks(): AsyncGenerator<Buffer> {
     try {

@@ -43,7 +43,21 @@ const PERMISSION_CODES = new Set([
 ]);
 
 /** Node errnos that mean "could not reach the endpoint at all". */
-const CONNECT_ERRNOS = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'ECONNRESET', 'EPIPE', 'CERT_HAS_EXPIRED', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'ERR_TLS_CERT_ALTNAME_INVALID']);
+const CONNECT_ERRNOS = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ETIMEDOUT',
+  'ECONNRESET',
+  'EPIPE',
+  'CERT_HAS_EXPIRED',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
 
 /** The HTTP status of an SDK error, when it got an answer. */
 export function httpStatus(error: unknown): number | undefined {
@@ -160,7 +174,7 @@ export function toS3loError(error: unknown, context: ErrorContext): S3loError {
     return new S3loError(ErrorCode.BACKEND_ERROR, `${where(context)}: the bucket is in another region than the one used (${label})`, {
       cause: error,
       details,
-      hint: 'pass the bucket\'s region (--region or AWS_REGION), or leave the region unset so it is discovered',
+      hint: "pass the bucket's region (--region or AWS_REGION), or leave the region unset so it is discovered",
     });
   }
   if (status === undefined) {

@@ -148,10 +148,7 @@ export class S3Backend implements StorageBackend {
     }
     throwIfAborted(signal);
     const handle = await this.#client(signal);
-    await upload(
-      { handle, settings: this.#settings, bucket: this.bucket, key, size, contentType, ifNoneMatch: ifNoneMatch === '*', onProgress, signal, budget: this.#budget },
-      body,
-    );
+    await upload({ handle, settings: this.#settings, bucket: this.bucket, key, size, contentType, ifNoneMatch: ifNoneMatch === '*', onProgress, signal, budget: this.#budget }, body);
     this.#bucketSeen = true;
   }
 
@@ -223,10 +220,7 @@ export class S3Backend implements StorageBackend {
     await mapConcurrent(batches, DELETE_CONCURRENCY, signal, async (batch) => {
       let output;
       try {
-        output = await client.send(
-          new sdk.DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Quiet: true, Objects: batch.map((Key) => ({ Key })) } }),
-          { abortSignal: signal },
-        );
+        output = await client.send(new sdk.DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Quiet: true, Objects: batch.map((Key) => ({ Key })) } }), { abortSignal: signal });
       } catch (error) {
         throw toS3loError(error, { op: 'delete', bucket: this.bucket, endpoint, signal });
       }

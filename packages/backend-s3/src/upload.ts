@@ -88,7 +88,10 @@ function unsupportedConditional(request: UploadRequest): void {
   throw new S3loError(
     ErrorCode.UNSUPPORTED,
     `put ${JSON.stringify(key)}: a conditional create of more than ${settings.multipartThreshold} bytes needs a multipart upload, and this store is not known to check If-None-Match when completing one`,
-    { details: { bucket, key, multipartThreshold: settings.multipartThreshold }, hint: 'raise the multipartThreshold option, or set conditionalMultipart if the store checks it (AWS S3 does)' },
+    {
+      details: { bucket, key, multipartThreshold: settings.multipartThreshold },
+      hint: 'raise the multipartThreshold option, or set conditionalMultipart if the store checks it (AWS S3 does)',
+    },
   );
 }
 

@@ -72,7 +72,7 @@ describe('error mapping (status and type, never text)', () => {
     expect(toS3loError(Object.assign(new Error('Request aborted'), { name: 'AbortError' }), onKey).code).toBe(ErrorCode.ABORTED);
   });
 
-  it('an S3loError passes unchanged (a body\'s DIGEST_MISMATCH stays one)', () => {
+  it("an S3loError passes unchanged (a body's DIGEST_MISMATCH stays one)", () => {
     const digest = new S3loError(ErrorCode.DIGEST_MISMATCH, 'bad digest');
     expect(toS3loError(digest, onKey)).toBe(digest);
   });

@@ -38,7 +38,8 @@ afterEach(() => {
   seen.length = 0;
 });
 
-const LIST_OK = '<?xml version="1.0" encoding="UTF-8"?><ListBucketResult><Name>b</Name><Prefix></Prefix><KeyCount>1</KeyCount><MaxKeys>1000</MaxKeys><IsTruncated>false</IsTruncated><Contents><Key>a</Key><LastModified>2026-01-01T00:00:00.000Z</LastModified><Size>3</Size></Contents></ListBucketResult>';
+const LIST_OK =
+  '<?xml version="1.0" encoding="UTF-8"?><ListBucketResult><Name>b</Name><Prefix></Prefix><KeyCount>1</KeyCount><MaxKeys>1000</MaxKeys><IsTruncated>false</IsTruncated><Contents><Key>a</Key><LastModified>2026-01-01T00:00:00.000Z</LastModified><Size>3</Size></Contents></ListBucketResult>';
 
 function s3Error(code: string, status: number): Handler {
   return (_request, response) => {
@@ -121,7 +122,10 @@ describe('retries', () => {
   it('gives up after maxAttempts with a BACKEND_ERROR naming the S3 code', async () => {
     handler = s3Error('SlowDown', 503);
     const backend = new S3Backend('b', { endpoint, region: 'us-east-1', credentials, maxAttempts: 2 });
-    const error = await backend.list().then(() => undefined, (e: unknown) => e);
+    const error = await backend.list().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(S3loError.isInstance(error, ErrorCode.BACKEND_ERROR)).toBe(true);
     expect((error as S3loError).details['s3Code']).toBe('SlowDown');
     expect(seen.length).toBe(2);
@@ -144,7 +148,10 @@ describe('an endpoint that is down', () => {
     const port = (closed.address() as AddressInfo).port;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
     const backend = new S3Backend('b', { endpoint: `http://127.0.0.1:${port}`, region: 'us-east-1', credentials });
-    const error = await backend.stat('key').then(() => undefined, (e: unknown) => e);
+    const error = await backend.stat('key').then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(S3loError.isInstance(error, ErrorCode.BACKEND_ERROR), String(error)).toBe(true);
     expect((error as S3loError).message).toContain(`cannot connect to http://127.0.0.1:${port}`);
     expect((error as S3loError).message).toContain('ECONNREFUSED');
@@ -241,7 +248,10 @@ describe('a body cut off mid-way', () => {
   it('gives up after three cut bodies with a BACKEND_ERROR', async () => {
     servingWithCuts(3, 100_000);
     const backend = new S3Backend('b', { endpoint, region: 'us-east-1', credentials });
-    const error = await readAll(backend).then(() => undefined, (e: unknown) => e);
+    const error = await readAll(backend).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(S3loError.isInstance(error, ErrorCode.BACKEND_ERROR), String(error)).toBe(true);
     await backend.close();
   });

@@ -185,7 +185,10 @@ describe('continuation tokens', () => {
 
   it('refuses tokens this backend did not issue', () => {
     for (const bad of ['garbage!', 'Zm9v', Buffer.from('{"v":2,"p":"","d":null,"t":"x"}').toString('base64url'), Buffer.from('{"v":1,"p":"","d":null}').toString('base64url')]) {
-      expect(code(() => decodeToken(bad, '', undefined)), bad).toBe(ErrorCode.INVALID_ARGUMENT);
+      expect(
+        code(() => decodeToken(bad, '', undefined)),
+        bad,
+      ).toBe(ErrorCode.INVALID_ARGUMENT);
     }
   });
 });
@@ -217,7 +220,18 @@ describe('plugin', () => {
   });
 
   it('refuses numeric options that are not numbers, naming the option', async () => {
-    for (const name of ['multipartThreshold', 'partSize', 'partConcurrency', 'copyThreshold', 'copyPartSize', 'parallelDownloadThreshold', 'downloadRangeSize', 'downloadConcurrency', 'maxAttempts', 'connectTimeoutMs']) {
+    for (const name of [
+      'multipartThreshold',
+      'partSize',
+      'partConcurrency',
+      'copyThreshold',
+      'copyPartSize',
+      'parallelDownloadThreshold',
+      'downloadRangeSize',
+      'downloadConcurrency',
+      'maxAttempts',
+      'connectTimeoutMs',
+    ]) {
       await expect(plugin.create('bucket', { endpoint: 'http://127.0.0.1:9', [name]: '8388608' }), name).rejects.toMatchObject({
         code: ErrorCode.INVALID_ARGUMENT,
         message: `s3 backend option ${name} must be a number, got "8388608"`,

@@ -240,7 +240,10 @@ describe.each(injectS3Servers())('s3 backend on $kind', (server) => {
         [4, `bytes=${15 * MiB}-${20 * MiB - 1}`],
         [5, `bytes=${20 * MiB}-${size - 1}`],
       ]);
-      expect(commands(recorder.sent, 'UploadPartCopyCommand').every((request) => typeof request.input['CopySourceIfMatch'] === 'string'), 'parts pinned to the source ETag').toBe(true);
+      expect(
+        commands(recorder.sent, 'UploadPartCopyCommand').every((request) => typeof request.input['CopySourceIfMatch'] === 'string'),
+        'parts pinned to the source ETag',
+      ).toBe(true);
       expect(commands(recorder.sent, 'CopyObjectCommand')).toEqual([]);
       expect(commands(recorder.sent, 'CompleteMultipartUploadCommand').length).toBe(1);
       expect(await etagOf('copied-in-parts'), 'a multipart object of 5 parts').toMatch(/^"[0-9a-f]{32}-5"$/);
@@ -380,7 +383,10 @@ describe.each(injectS3Servers())('s3 backend on $kind', (server) => {
       const gets = commands(recorder.sent, 'GetObjectCommand');
       expect(gets.length).toBe(size / rangeSize);
       expect(gets.every((request) => /^bytes=\d+-\d+$/.test(String(request.input['Range'])))).toBe(true);
-      expect(gets.slice(1).every((request) => typeof request.input['IfMatch'] === 'string'), 'ranges after the first are pinned to its ETag').toBe(true);
+      expect(
+        gets.slice(1).every((request) => typeof request.input['IfMatch'] === 'string'),
+        'ranges after the first are pinned to its ETag',
+      ).toBe(true);
       expect(worstAhead, 'ranges fetched ahead of the consumer').toBeLessThanOrEqual(4);
       console.log(`${server.kind}: put 200 MiB (unknown length) ${(200 / putSeconds).toFixed(0)} MiB/s, get ${(200 / getSeconds).toFixed(0)} MiB/s`);
     }, 300_000);

@@ -175,7 +175,20 @@ describe('stats, delete, clean', () => {
     for (const tag of ['all', 'arm64', 'two']) expect((await run(['delete', `local://./store/multi:${tag}`])).code).toBe(0);
     const dry = await json<Record<string, unknown>>(['clean', 'local://./store', '--grace', '0s']);
     expect(dry).toMatchObject({ dryRun: true, skippedRecent: 0, leases: { active: 0, expired: 0 } });
-    expect(Object.keys(dry).sort()).toEqual(['candidates', 'deleted', 'deletedDigests', 'dryRun', 'freedBytes', 'gcRuns', 'leases', 'roots', 'scanned', 'skippedInUse', 'skippedRecent', 'uploads']);
+    expect(Object.keys(dry).sort()).toEqual([
+      'candidates',
+      'deleted',
+      'deletedDigests',
+      'dryRun',
+      'freedBytes',
+      'gcRuns',
+      'leases',
+      'roots',
+      'scanned',
+      'skippedInUse',
+      'skippedRecent',
+      'uploads',
+    ]);
     const candidates = dry['candidates'] as number;
     expect(candidates).toBeGreaterThan(0);
     // Default grace (1h): everything just written is too young.
@@ -261,7 +274,7 @@ describe('version, completion, help', () => {
   it('--help and help <command> print to stdout and exit 0', async () => {
     const general = await run(['--help']);
     expect(general.code).toBe(0);
-    expect(general.stdout).toMatch(/^exit codes:\n  0 +success\n  1 +the operation failed/m);
+    expect(general.stdout).toMatch(/^exit codes:\n {2}0 +success\n {2}1 +the operation failed/m);
     for (const command of ['push', 'pull', 'copy', 'list', 'inspect', 'delete', 'clean', 'stats', 'verify', 'version', 'completion']) {
       expect(general.stdout).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
       const help = await run([command, '--help']);

@@ -104,11 +104,15 @@ describe('usage errors exit 2 before any work', () => {
     expect(await usage(['list', 'local://./store/app:v1'])).toMatch(/names a tag or digest/);
     expect(await usage(['push', 'oci:./layout:v1', 'oci:./elsewhere:v1'])).toMatch(/^error: /m);
     expect(await usage(['pull', 'oci:./layout:v1', 'oci:./x:v1'])).toMatch(/^error: /m);
-    expect(await usage(['clean', 'local://./store/team/'])).toMatch(/^error: clean works on a whole bucket; .*\nhint: blobs are shared by every image: run s3lo clean local:\/\/\.\/store\//m);
+    expect(await usage(['clean', 'local://./store/team/'])).toMatch(
+      /^error: clean works on a whole bucket; .*\nhint: blobs are shared by every image: run s3lo clean local:\/\/\.\/store\//m,
+    );
   });
 
   it('writing or deleting needs an explicit tag', async () => {
-    expect(await usage(['push', 'oci:./layout:v1', 'local://./store/app'])).toMatch(/^error: local:\/\/\.\/store\/app has no tag; push needs one\nhint: add one, e.g. local:\/\/\.\/store\/app:latest\n/);
+    expect(await usage(['push', 'oci:./layout:v1', 'local://./store/app'])).toMatch(
+      /^error: local:\/\/\.\/store\/app has no tag; push needs one\nhint: add one, e.g. local:\/\/\.\/store\/app:latest\n/,
+    );
     expect(await usage(['copy', 'oci:./layout:v1', 'local://./store/app'])).toMatch(/has no tag; copy needs one/);
     expect(await usage(['delete', 'local://./store/app'])).toMatch(/has no tag; delete needs one\nhint: add one, e.g. local:\/\/\.\/store\/app:latest \(or @sha256:<digest>\)/);
     expect(await usage(['push', 'oci:./layout:v1', `local://./store/app@sha256:${'a'.repeat(64)}`])).toMatch(/names a digest; push needs a tag/);
@@ -131,7 +135,12 @@ describe('operation failures exit 1 with error and hint lines', () => {
   });
 
   it('a local:// bucket directory that does not exist is a missing bucket, not an empty one (a typo must not read as "no images")', async () => {
-    for (const args of [['list', 'local://./no-such-dir'], ['stats', 'local://./no-such-dir'], ['inspect', 'local://./no-such-dir/app:v1'], ['pull', 'local://./no-such-dir/app:v1', 'oci:./out:v1']]) {
+    for (const args of [
+      ['list', 'local://./no-such-dir'],
+      ['stats', 'local://./no-such-dir'],
+      ['inspect', 'local://./no-such-dir/app:v1'],
+      ['pull', 'local://./no-such-dir/app:v1', 'oci:./out:v1'],
+    ]) {
       const result = await run(args);
       expect(result.code, args.join(' ')).toBe(1);
       expect(result.stdout).toBe('');
@@ -190,7 +199,9 @@ describe('operation failures exit 1 with error and hint lines', () => {
     for (const destination of ['docker-archive:./out-link.tar', 'oci-archive:./out-link.tar']) {
       const archive = await run(['pull', 'local://./links/app:v1', destination]);
       expect(archive.code, destination).toBe(1);
-      expect(archive.stderr).toMatch(/^error: cannot write archive ".*out-link.tar": it is a symbolic link \(to ".*victim"\), and s3lo neither writes through a link nor replaces it\nhint: name the file itself/);
+      expect(archive.stderr).toMatch(
+        /^error: cannot write archive ".*out-link.tar": it is a symbolic link \(to ".*victim"\), and s3lo neither writes through a link nor replaces it\nhint: name the file itself/,
+      );
     }
     expect(await readFile(join(elsewhere, 'victim'), 'utf8')).toBe('mine');
     expect((await lstat(join(work, 'out-link.tar'))).isSymbolicLink()).toBe(true);
@@ -212,7 +223,10 @@ describe('operation failures exit 1 with error and hint lines', () => {
   });
 
   it('gs:// and az:// say their first-party backend is planned, never "install" a package that is not published', async () => {
-    for (const [scheme, pkg] of [['gs', '@s3lo/backend-gcs'], ['az', '@s3lo/backend-azure']]) {
+    for (const [scheme, pkg] of [
+      ['gs', '@s3lo/backend-gcs'],
+      ['az', '@s3lo/backend-azure'],
+    ]) {
       const result = await run(['list', `${scheme}://bucket`]);
       expect(result.code).toBe(1);
       expect(result.stderr).toBe(
@@ -225,8 +239,12 @@ describe('operation failures exit 1 with error and hint lines', () => {
   it('push of a bare name:tag (the Docker Engine) says a transport is needed, that the first-party one is planned, and the way round it', async () => {
     const result = await run(['push', 'app:v1', 'local://./store/app:v1']);
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/^error: no transport for docker-daemon: images: they need a transport plugin, and @s3lo\/transport-docker, the first-party one, is planned but not published yet$/m);
-    expect(result.stderr).toMatch(/^hint: save the image with `docker save -o app.tar <name:tag>` and use docker-archive:app.tar; or name a plugin that serves docker-daemon: in S3LO_PLUGINS/m);
+    expect(result.stderr).toMatch(
+      /^error: no transport for docker-daemon: images: they need a transport plugin, and @s3lo\/transport-docker, the first-party one, is planned but not published yet$/m,
+    );
+    expect(result.stderr).toMatch(
+      /^hint: save the image with `docker save -o app.tar <name:tag>` and use docker-archive:app.tar; or name a plugin that serves docker-daemon: in S3LO_PLUGINS/m,
+    );
     expect(result.stderr).not.toMatch(/install @s3lo/);
     expect(await filesUnder(join(work, 'store'))).toEqual([]);
   });

@@ -35,7 +35,10 @@ let mounts = 0;
 async function onMount(args: string[], options: { readOnly: boolean; size?: string; seed?: string }): Promise<MountedRun> {
   const at = join(work, `mnt-${++mounts}`);
   await mkdir(at);
-  return runCliOnMount(args.map((arg) => arg.replace('MNT', at)), { at, size: options.size ?? '1m', readOnly: options.readOnly, seed: options.seed, cwd: work });
+  return runCliOnMount(
+    args.map((arg) => arg.replace('MNT', at)),
+    { at, size: options.size ?? '1m', readOnly: options.readOnly, seed: options.seed, cwd: work },
+  );
 }
 
 /** Exit 1, nothing on stdout, `error: <line>` then exactly one `hint:` line, no stack. Returns the error line. */
@@ -90,6 +93,9 @@ describe.skipIf(cannotMount !== undefined)('a full file system (a 3 MiB image in
     expect(line).not.toMatch(/ENOSPC|aborted/);
     expect(result.stderr).toContain(HINT);
     // No temporary file, no archive, no tag; at most verified blobs or a lease-free bucket skeleton.
-    expect(result.files.filter((file) => /tmp|\.tar$|manifest\.json$|leases\//.test(file)), result.files.join('\n')).toEqual([]);
+    expect(
+      result.files.filter((file) => /tmp|\.tar$|manifest\.json$|leases\//.test(file)),
+      result.files.join('\n'),
+    ).toEqual([]);
   });
 });

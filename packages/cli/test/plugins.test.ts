@@ -101,7 +101,10 @@ describe('the s3lo-backend-<scheme> convention', () => {
   it('version -v and -o json list the installed packages the convention would load, without being asked for their scheme', async () => {
     const project = await projectWithPlugin();
     // Not plugins: the conformance kit (its keywords say so), an unrelated package.
-    for (const [name, keywords] of [['@s3lo/backend-conformance', ['s3lo', 's3lo-conformance']], ['left-pad', []]] as const) {
+    for (const [name, keywords] of [
+      ['@s3lo/backend-conformance', ['s3lo', 's3lo-conformance']],
+      ['left-pad', []],
+    ] as const) {
       const dir = join(project, 'node_modules', ...name.split('/'));
       await mkdir(dir, { recursive: true });
       await writeFile(join(dir, 'package.json'), JSON.stringify({ name, keywords, type: 'module', main: 'index.js' }));

@@ -46,7 +46,10 @@ describe('start-up: what each command loads', () => {
       const heavy = modules.filter((m) => [LIBRARY, S3, LOCAL, ARCHIVE, YAML].some((re) => re.test(m)));
       expect(heavy, args.join(' ')).toEqual([]);
       // All that loads is the CLI's own dist.
-      expect(modules.every((m) => m.startsWith(resolve(CLI, '..'))), args.join(' ')).toBe(true);
+      expect(
+        modules.every((m) => m.startsWith(resolve(CLI, '..'))),
+        args.join(' '),
+      ).toBe(true);
     }
   });
 

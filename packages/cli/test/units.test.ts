@@ -65,7 +65,15 @@ describe('output helpers', () => {
     expect(formatBytes(5 * 1024 ** 3)).toBe('5.0 GiB');
   });
   it('tables align columns and leave no trailing blanks', () => {
-    expect(table(['A', 'LONG HEADER'], [['xxxx', 'y'], ['z', '']])).toBe('A     LONG HEADER\nxxxx  y\nz\n');
+    expect(
+      table(
+        ['A', 'LONG HEADER'],
+        [
+          ['xxxx', 'y'],
+          ['z', ''],
+        ],
+      ),
+    ).toBe('A     LONG HEADER\nxxxx  y\nz\n');
   });
   it('YAML quotes strings that would read back as something else', () => {
     expect(toYaml({ tag: '1.0', flag: 'yes', nothing: 'null', date: '2024-01-01', count: 3, list: [], digest: 'sha256:ab' })).toBe(

@@ -35,7 +35,9 @@ async function tamper(digest: string): Promise<void> {
 }
 
 async function stored(digest: string): Promise<string> {
-  return `sha256:${createHash('sha256').update(await readFile(blobFile(digest))).digest('hex')}`;
+  return `sha256:${createHash('sha256')
+    .update(await readFile(blobFile(digest)))
+    .digest('hex')}`;
 }
 
 interface Report {
@@ -71,7 +73,13 @@ describe('s3lo verify', () => {
       ['brokenTags', 'checked', 'corruptBlobs', 'danglingTags', 'leftovers', 'missingBlobs', 'reference', 'repair', 'scope', 'sound', 'unreadableManifests'].sort(),
     );
     // 3 blobs of the single image; 2 children + 2 configs + 2 layers of the index.
-    expect(doc).toMatchObject({ sound: true, scope: 'bucket', checked: { tags: 3, manifests: 5, blobs: 9 }, repair: null, leftovers: { gcRuns: { expired: 0 }, leases: { expired: 0 }, uploads: { stale: 0 } } });
+    expect(doc).toMatchObject({
+      sound: true,
+      scope: 'bucket',
+      checked: { tags: 3, manifests: 5, blobs: 9 },
+      repair: null,
+      leftovers: { gcRuns: { expired: 0 }, leases: { expired: 0 }, uploads: { stale: 0 } },
+    });
     const text = await run(['verify', 'local://./store']);
     expect(text).toMatchObject({ code: 0, stderr: '' });
     expect(text.stdout).toMatch(/^local:\/\/\.\/store: sound; checked 3 tags, 5 manifests, 9 blobs \([\d.]+ KiB\)\n$/);

@@ -53,10 +53,8 @@ export function openLayoutBlob(archive: TarArchive, blob: BlobRef, what: string,
 /** SIZE_MISMATCH when a member is not the size a descriptor announced. */
 export function checkSize(archive: TarArchive, entry: TarEntry, blob: BlobRef, digest: string, what: string): void {
   if (blob.size !== undefined && entry.size !== blob.size) {
-    throw new S3loError(
-      ErrorCode.SIZE_MISMATCH,
-      `${what} ${digest} is ${entry.size} bytes in ${quote(archive.path)} (${quote(entry.name)}), but is announced as ${blob.size}`,
-      { details: { archive: archive.path, entry: entry.name, digest, expected: blob.size, actual: entry.size } },
-    );
+    throw new S3loError(ErrorCode.SIZE_MISMATCH, `${what} ${digest} is ${entry.size} bytes in ${quote(archive.path)} (${quote(entry.name)}), but is announced as ${blob.size}`, {
+      details: { archive: archive.path, entry: entry.name, digest, expected: blob.size, actual: entry.size },
+    });
   }
 }

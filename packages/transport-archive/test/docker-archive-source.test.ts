@@ -123,10 +123,7 @@ describe('docker-archive source, archives made by hand', () => {
     const config = imageConfig([sha256(layer)]);
     // The annotation tells Docker's manifest from one this package would make.
     const layout = ociLayoutEntries(config, [{ bytes: layer, mediaType: oci.MediaType.OCI_LAYER }], 'latest', { 'org.opencontainers.image.created': '2024-01-01T00:00:00Z' });
-    const path = await write('docker25.tar', [
-      ...layout.entries,
-      saveManifest(`blobs/sha256/${sha256(config).slice(7)}`, [`blobs/sha256/${sha256(layer).slice(7)}`]),
-    ]);
+    const path = await write('docker25.tar', [...layout.entries, saveManifest(`blobs/sha256/${sha256(config).slice(7)}`, [`blobs/sha256/${sha256(layer).slice(7)}`])]);
     const source = await openArchiveSource(location(`docker-archive:${path}`));
     const manifest = await source.readManifest();
     expect(manifest.bytes.equals(layout.manifest)).toBe(true);

@@ -63,15 +63,23 @@ describe('hostile archives are refused with typed errors, and nothing is written
   });
 
   it('a blob that is a symlink to /etc/passwd', async () => {
-    const passwd = createHash('sha256').update(await readFile('/etc/passwd')).digest('hex');
+    const passwd = createHash('sha256')
+      .update(await readFile('/etc/passwd'))
+      .digest('hex');
     const entries = good.entries.map((e) => (e.name === `blobs/sha256/${good.manifestDigest.slice(7)}` ? { name: e.name, type: 'SymbolicLink' as const, linkpath: '/etc/passwd' } : e));
     const path = await archive('symlink.tar', entries);
     await refused(`oci-archive:${path}`, ErrorCode.INVALID_MANIFEST, /symlink and it points outside the archive, to the absolute path "\/etc\/passwd"/);
-    expect(createHash('sha256').update(await readFile('/etc/passwd')).digest('hex')).toBe(passwd);
+    expect(
+      createHash('sha256')
+        .update(await readFile('/etc/passwd'))
+        .digest('hex'),
+    ).toBe(passwd);
   });
 
   it('a blob that is a symlink climbing out with ..', async () => {
-    const entries = good.entries.map((e) => (e.name === `blobs/sha256/${good.manifestDigest.slice(7)}` ? { name: e.name, type: 'SymbolicLink' as const, linkpath: '../../../etc/passwd' } : e));
+    const entries = good.entries.map((e) =>
+      e.name === `blobs/sha256/${good.manifestDigest.slice(7)}` ? { name: e.name, type: 'SymbolicLink' as const, linkpath: '../../../etc/passwd' } : e,
+    );
     const path = await archive('symlink-up.tar', entries);
     await refused(`oci-archive:${path}`, ErrorCode.INVALID_MANIFEST, /points outside the archive/);
   });
@@ -150,7 +158,10 @@ describe('hostile archives are refused with typed errors, and nothing is written
     const layerName = `blobs/sha256/${sha256(layer).slice(7)}`;
     const tampered = Buffer.from(layer);
     tampered[600] = 0x41;
-    const path = await archive('tampered-blob.tar', good.entries.map((e) => (e.name === layerName ? { name: e.name, data: tampered } : e)));
+    const path = await archive(
+      'tampered-blob.tar',
+      good.entries.map((e) => (e.name === layerName ? { name: e.name, data: tampered } : e)),
+    );
     const source = await openArchiveSource(at(`oci-archive:${path}`));
     const manifest = oci.parseImageManifest((await source.readManifest()).bytes);
     const error = await readVerified(source, manifest.layers[0]!).catch((e: unknown) => e);
@@ -180,9 +191,7 @@ describe('hostile archives are refused with typed errors, and nothing is written
     await source.close();
 
     const target = join(work, 'copied.tar');
-    const copy = await copyByHand(await openArchiveSource(at(`docker-archive:${path}`)), await openArchiveSink(at(`oci-archive:${target}:v1`))).catch(
-      (e: unknown) => e,
-    );
+    const copy = await copyByHand(await openArchiveSource(at(`docker-archive:${path}`)), await openArchiveSink(at(`oci-archive:${target}:v1`))).catch((e: unknown) => e);
     expect(S3loError.isInstance(copy, ErrorCode.DIGEST_MISMATCH)).toBe(true);
     expect(await listTree(root)).toEqual(before);
   });

@@ -119,7 +119,10 @@ describe('oci-archive source, tag selection', () => {
         manifests: [{ mediaType: oci.MediaType.OCI_MANIFEST, digest: child.manifestDigest, size: child.manifest.length, platform: { os: 'linux', architecture: 'amd64' } }],
       }),
     );
-    const top = { schemaVersion: 2, manifests: [{ mediaType: oci.MediaType.OCI_INDEX, digest: sha256(index), size: index.length, annotations: { 'org.opencontainers.image.ref.name': 'multi' } }] };
+    const top = {
+      schemaVersion: 2,
+      manifests: [{ mediaType: oci.MediaType.OCI_INDEX, digest: sha256(index), size: index.length, annotations: { 'org.opencontainers.image.ref.name': 'multi' } }],
+    };
     const path = join(dir, 'index.tar');
     await writeFile(
       path,

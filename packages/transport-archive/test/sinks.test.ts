@@ -145,15 +145,14 @@ describe('archive sinks, failure and atomicity', () => {
         manifests: images.map((i) => ({ mediaType: oci.MediaType.OCI_MANIFEST, digest: i.manifestDigest, size: i.manifest.length, platform: { os: 'linux', architecture: i.architecture } })),
       }),
     );
-    const top = { schemaVersion: 2, manifests: [{ mediaType: oci.MediaType.OCI_INDEX, digest: sha256(index), size: index.length, annotations: { 'org.opencontainers.image.ref.name': 'multi' } }] };
+    const top = {
+      schemaVersion: 2,
+      manifests: [{ mediaType: oci.MediaType.OCI_INDEX, digest: sha256(index), size: index.length, annotations: { 'org.opencontainers.image.ref.name': 'multi' } }],
+    };
     const path = join(dir, 'multi-src.tar');
     await writeFile(
       path,
-      buildTar([
-        { name: 'index.json', data: JSON.stringify(top) },
-        { name: `blobs/sha256/${sha256(index).slice(7)}`, data: index },
-        ...images.flatMap((i) => i.entries.slice(2)),
-      ]),
+      buildTar([{ name: 'index.json', data: JSON.stringify(top) }, { name: `blobs/sha256/${sha256(index).slice(7)}`, data: index }, ...images.flatMap((i) => i.entries.slice(2))]),
     );
     const out = join(dir, 'multi-out.tar');
     await copyByHand(await openArchiveSource(at(`oci-archive:${path}:multi`)), await openArchiveSink(at(`oci-archive:${out}:multi`)));
@@ -241,7 +240,7 @@ describe('archive sinks, failure and atomicity', () => {
   it('refuses a target that is a symbolic link, before anything moves: neither the link nor the file it leads to changes', async () => {
     const elsewhere = await tempDir();
     const victim = join(elsewhere, 'victim');
-    await writeFile(victim, 'not an archive, and not s3lo\'s to replace');
+    await writeFile(victim, "not an archive, and not s3lo's to replace");
     const link = join(dir, 'link.tar');
     await symlink(victim, link);
     for (const kind of ['oci-archive', 'docker-archive']) {
@@ -250,7 +249,7 @@ describe('archive sinks, failure and atomicity', () => {
       expect((error as S3loError).message).toMatch(/is a symbolic link \(to ".*victim"\), and s3lo neither writes through a link nor replaces it/);
       expect((error as S3loError).hint).toBe('name the file itself, or remove the link first');
     }
-    expect(await readFile(victim, 'utf8')).toBe('not an archive, and not s3lo\'s to replace');
+    expect(await readFile(victim, 'utf8')).toBe("not an archive, and not s3lo's to replace");
     expect(await readlink(link)).toBe(victim);
     expect((await listTree(dir)).filter((n) => n.includes('s3lo-tmp'))).toEqual([]);
   });

@@ -46,9 +46,7 @@ export function capabilityTests(suite: Suite): void {
       const backend = suite.backend();
       if (!backend.capabilities.conditionalCreate) skip('conditionalCreate not claimed');
       const size = 512 * 1024 + 1;
-      const outcomes = await Promise.allSettled(
-        Array.from({ length: WRITERS }, (_, i) => backend.put('cond/raced', trickle(`writer-${i}`, size), { ifNoneMatch: '*', size })),
-      );
+      const outcomes = await Promise.allSettled(Array.from({ length: WRITERS }, (_, i) => backend.put('cond/raced', trickle(`writer-${i}`, size), { ifNoneMatch: '*', size })));
       const winners = outcomes.flatMap((outcome, i) => (outcome.status === 'fulfilled' ? [i] : []));
       const wrongFailures = outcomes.flatMap((outcome, i) =>
         outcome.status === 'rejected' && !S3loError.isInstance(outcome.reason, 'ALREADY_EXISTS') ? [`writer ${i}: ${describeError(outcome.reason)}`] : [],
@@ -56,7 +54,7 @@ export function capabilityTests(suite: Suite): void {
       expect(wrongFailures, 'writers that failed other than with ALREADY_EXISTS').toEqual([]);
       expect(winners.length, `writers that succeeded (${JSON.stringify(winners)})`).toBe(1);
       const read = await sha256OfStream(await backend.get('cond/raced'));
-      expect(read.sha256, 'stored content is the winner\'s whole content').toBe(payloadSha256(`writer-${winners[0]}`, size));
+      expect(read.sha256, "stored content is the winner's whole content").toBe(payloadSha256(`writer-${winners[0]}`, size));
       await deleteAll(backend, ['cond/raced'], 'cleanup');
     });
 
@@ -133,20 +131,24 @@ export function capabilityTests(suite: Suite): void {
   });
 
   describe('presigned GET (capability presignedGet)', () => {
-    it('serves the object\'s bytes to a plain fetch', async ({ skip }) => {
-      const backend = suite.backend();
-      if (!backend.capabilities.presignedGet || backend.presignGet === undefined) skip('presignedGet not claimed');
-      const key = 'presign/awkward name+\u00e9';
-      const content = payloadBytes('presign', 70_000);
-      await putBytes(backend, key, content);
-      const url = await backend.presignGet!(key, { expiresInSeconds: 300 });
-      expect(() => new URL(url), 'the presigned URL parses').not.toThrow();
-      const response = await fetch(url);
-      expect(response.status, `GET ${url}`).toBe(200);
-      const body = Buffer.from(await response.arrayBuffer());
-      if (!body.equals(content)) throw new Error(`GET of the presigned URL returned ${body.length} bytes that differ from the ${content.length} stored`);
-      await deleteAll(backend, [key], 'cleanup');
-    }, target.timeoutMs);
+    it(
+      "serves the object's bytes to a plain fetch",
+      async ({ skip }) => {
+        const backend = suite.backend();
+        if (!backend.capabilities.presignedGet || backend.presignGet === undefined) skip('presignedGet not claimed');
+        const key = 'presign/awkward name+\u00e9';
+        const content = payloadBytes('presign', 70_000);
+        await putBytes(backend, key, content);
+        const url = await backend.presignGet!(key, { expiresInSeconds: 300 });
+        expect(() => new URL(url), 'the presigned URL parses').not.toThrow();
+        const response = await fetch(url);
+        expect(response.status, `GET ${url}`).toBe(200);
+        const body = Buffer.from(await response.arrayBuffer());
+        if (!body.equals(content)) throw new Error(`GET of the presigned URL returned ${body.length} bytes that differ from the ${content.length} stored`);
+        await deleteAll(backend, [key], 'cleanup');
+      },
+      target.timeoutMs,
+    );
 
     it('without the capability, presignGet is absent or throws UNSUPPORTED', async ({ skip }) => {
       const backend = suite.backend();

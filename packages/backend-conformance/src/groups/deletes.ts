@@ -34,15 +34,19 @@ export function deleteTests(suite: Suite): void {
       await deleteAll(backend, ['keep/one', 'keep/one-more', 'keep/onex/y'], 'cleanup');
     });
 
-    it(`deletes ${target.manyKeysCount} keys in one call`, async () => {
-      const backend = suite.backend();
-      const keys = Array.from({ length: target.manyKeysCount }, (_, i) => `bulk/${i % 7}/${String(i).padStart(5, '0')}`);
-      await putKeys(backend, keys, target.writeConcurrency);
-      const result = await backend.deleteMany(keys);
-      expect(result.failed, 'failed').toEqual([]);
-      expect(new Set(result.deleted).size, 'distinct keys reported deleted').toBe(keys.length);
-      await expectBucketHolds(backend, [], `after deleting ${keys.length} keys in one call`);
-    }, target.slowTimeoutMs);
+    it(
+      `deletes ${target.manyKeysCount} keys in one call`,
+      async () => {
+        const backend = suite.backend();
+        const keys = Array.from({ length: target.manyKeysCount }, (_, i) => `bulk/${i % 7}/${String(i).padStart(5, '0')}`);
+        await putKeys(backend, keys, target.writeConcurrency);
+        const result = await backend.deleteMany(keys);
+        expect(result.failed, 'failed').toEqual([]);
+        expect(new Set(result.deleted).size, 'distinct keys reported deleted').toBe(keys.length);
+        await expectBucketHolds(backend, [], `after deleting ${keys.length} keys in one call`);
+      },
+      target.slowTimeoutMs,
+    );
 
     it('an invalid key anywhere in the batch fails with INVALID_KEY before anything is deleted', async () => {
       const backend = suite.backend();
@@ -64,7 +68,10 @@ export function deleteTests(suite: Suite): void {
         await undo();
       }
       expect(result.deleted, 'deleted').toEqual(['deletable']);
-      expect(result.failed.map((f) => f.key), 'failed keys').toEqual(['blocked/key']);
+      expect(
+        result.failed.map((f) => f.key),
+        'failed keys',
+      ).toEqual(['blocked/key']);
       const error = result.failed[0]?.error;
       if (!S3loError.isInstance(error)) throw new Error(`the failure of "blocked/key" must be an S3loError, got ${describeError(error)}`);
       await deleteAll(backend, ['blocked/key'], 'cleanup');

@@ -59,15 +59,12 @@ export function faultTests(suite: Suite): void {
     it('a body that fails half way leaves the previous object under the key unchanged', async () => {
       const backend = suite.backend();
       await putBytes(backend, 'faults/kept', 'the original');
-      await expectAnyS3loError(
-        backend.put('faults/kept', failingHalfWay('fails', 2 * MiB, MiB, new Error('the body failed on purpose'))),
-        'overwrite whose body fails half way',
-      );
+      await expectAnyS3loError(backend.put('faults/kept', failingHalfWay('fails', 2 * MiB, MiB, new Error('the body failed on purpose'))), 'overwrite whose body fails half way');
       await expectContent(backend, 'faults/kept', 'the original', 'after a failed overwrite');
       await deleteAll(backend, ['faults/kept'], 'cleanup');
     });
 
-    it('a body failing with an S3loError rejects with that error\'s code', async () => {
+    it("a body failing with an S3loError rejects with that error's code", async () => {
       const backend = suite.backend();
       const digestError = new S3loError(ErrorCode.DIGEST_MISMATCH, 'the layer did not hash to its digest');
       await expectS3loError(backend.put('faults/digest', failingHalfWay('digest', MiB, MiB / 2, digestError)), 'DIGEST_MISMATCH', 'put whose body fails with DIGEST_MISMATCH');
@@ -80,10 +77,7 @@ export function faultTests(suite: Suite): void {
         if (existing) await putBytes(backend, 'faults/aborted', 'the original');
         const controller = new AbortController();
         const size = 4 * MiB;
-        await expectAborted(
-          backend.put('faults/aborted', abortingHalfWay('aborted', size, controller), { signal: controller.signal, size }),
-          'put aborted half way',
-        );
+        await expectAborted(backend.put('faults/aborted', abortingHalfWay('aborted', size, controller), { signal: controller.signal, size }), 'put aborted half way');
         if (existing) {
           await expectContent(backend, 'faults/aborted', 'the original', 'after an aborted overwrite');
           await deleteAll(backend, ['faults/aborted'], 'cleanup');
@@ -158,7 +152,8 @@ export function faultTests(suite: Suite): void {
         failure = error;
       }
       expect(read, 'bytes read before the abort took effect').toBeLessThan(size);
-      if (!isAbortError(failure)) throw new Error(`the get stream must fail with an abort error once the signal fires, got ${failure === undefined ? 'a clean end' : describeError(failure)}`);
+      if (!isAbortError(failure))
+        throw new Error(`the get stream must fail with an abort error once the signal fires, got ${failure === undefined ? 'a clean end' : describeError(failure)}`);
       await deleteAll(backend, ['faults/read-aborted'], 'cleanup');
     });
 
@@ -178,22 +173,26 @@ export function faultTests(suite: Suite): void {
   });
 
   describe('lastModified', () => {
-    it('an object rewritten later has a later-or-equal lastModified', async () => {
-      const backend = suite.backend();
-      await putBytes(backend, 'times/object', 'first');
-      const first = await backend.stat('times/object');
-      await sleep(20);
-      await putBytes(backend, 'times/object', 'second');
-      const second = await backend.stat('times/object');
-      if (second.lastModified.getTime() < first.lastModified.getTime()) {
-        throw new Error(`lastModified went backwards on rewrite: ${first.lastModified.toISOString()} then ${second.lastModified.toISOString()}`);
-      }
-      await putBytes(backend, 'times/later', 'x');
-      const other = await backend.stat('times/later');
-      if (other.lastModified.getTime() < first.lastModified.getTime()) {
-        throw new Error(`an object written later has an earlier lastModified: ${first.lastModified.toISOString()} then ${other.lastModified.toISOString()}`);
-      }
-      await deleteAll(backend, ['times/object', 'times/later'], 'cleanup');
-    }, target.timeoutMs);
+    it(
+      'an object rewritten later has a later-or-equal lastModified',
+      async () => {
+        const backend = suite.backend();
+        await putBytes(backend, 'times/object', 'first');
+        const first = await backend.stat('times/object');
+        await sleep(20);
+        await putBytes(backend, 'times/object', 'second');
+        const second = await backend.stat('times/object');
+        if (second.lastModified.getTime() < first.lastModified.getTime()) {
+          throw new Error(`lastModified went backwards on rewrite: ${first.lastModified.toISOString()} then ${second.lastModified.toISOString()}`);
+        }
+        await putBytes(backend, 'times/later', 'x');
+        const other = await backend.stat('times/later');
+        if (other.lastModified.getTime() < first.lastModified.getTime()) {
+          throw new Error(`an object written later has an earlier lastModified: ${first.lastModified.toISOString()} then ${other.lastModified.toISOString()}`);
+        }
+        await deleteAll(backend, ['times/object', 'times/later'], 'cleanup');
+      },
+      target.timeoutMs,
+    );
   });
 }

@@ -65,24 +65,28 @@ export function keyTests(suite: Suite): void {
       ['nest', 'nest/child'],
       ['nest/child', 'nest'],
     ] as const) {
-      it(`"${first}" then "${second}": both are stored, or the second is refused with INVALID_KEY`, async () => {
-        // Object stores hold both; a filesystem cannot have a file and a
-        // directory of the same name. Either is fine, a half-done write is not.
-        const backend = suite.backend();
-        await putBytes(backend, first, 'first');
-        let stored = true;
-        try {
-          await putBytes(backend, second, 'second');
-        } catch (error) {
-          await expectS3loError(Promise.reject(error), 'INVALID_KEY', `put(${JSON.stringify(second)}) after put(${JSON.stringify(first)})`);
-          stored = false;
-        }
-        await expectContent(backend, first, 'first', `${JSON.stringify(first)} after writing ${JSON.stringify(second)}`);
-        if (stored) await expectContent(backend, second, 'second', `${JSON.stringify(second)}`);
-        else await expectAbsent(backend, second, `${JSON.stringify(second)} after it was refused`);
-        await expectBucketHolds(backend, stored ? [first, second] : [first], 'after writing both');
-        await deleteAll(backend, stored ? [first, second] : [first], 'cleanup');
-      }, target.timeoutMs);
+      it(
+        `"${first}" then "${second}": both are stored, or the second is refused with INVALID_KEY`,
+        async () => {
+          // Object stores hold both; a filesystem cannot have a file and a
+          // directory of the same name. Either is fine, a half-done write is not.
+          const backend = suite.backend();
+          await putBytes(backend, first, 'first');
+          let stored = true;
+          try {
+            await putBytes(backend, second, 'second');
+          } catch (error) {
+            await expectS3loError(Promise.reject(error), 'INVALID_KEY', `put(${JSON.stringify(second)}) after put(${JSON.stringify(first)})`);
+            stored = false;
+          }
+          await expectContent(backend, first, 'first', `${JSON.stringify(first)} after writing ${JSON.stringify(second)}`);
+          if (stored) await expectContent(backend, second, 'second', `${JSON.stringify(second)}`);
+          else await expectAbsent(backend, second, `${JSON.stringify(second)} after it was refused`);
+          await expectBucketHolds(backend, stored ? [first, second] : [first], 'after writing both');
+          await deleteAll(backend, stored ? [first, second] : [first], 'cleanup');
+        },
+        target.timeoutMs,
+      );
     }
   });
 }

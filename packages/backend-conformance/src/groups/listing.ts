@@ -9,14 +9,7 @@ import { assertSameKeys, collectListing } from '../listing.js';
  * order differs from UTF-16 order and some sorting around `/`.
  */
 function manyKeys(count: number): string[] {
-  const keys = new Set<string>([
-    'list/a-sibling',
-    'list/a.sibling',
-    'list/readme',
-    'list/a/\uFFFD',
-    'list/a/\u{1F600}',
-    'list/a/caf\u00e9',
-  ]);
+  const keys = new Set<string>(['list/a-sibling', 'list/a.sibling', 'list/readme', 'list/a/\uFFFD', 'list/a/\u{1F600}', 'list/a/caf\u00e9']);
   for (let i = 0; keys.size < count; i++) {
     const n = String(i).padStart(4, '0');
     switch (i % 4) {
@@ -47,12 +40,7 @@ export async function putKeys(backend: StorageBackend, keys: readonly string[], 
   });
 }
 
-async function expectListing(
-  backend: StorageBackend,
-  keys: readonly string[],
-  options: Omit<ListOptions, 'continuationToken'>,
-  label: string,
-): Promise<number> {
+async function expectListing(backend: StorageBackend, keys: readonly string[], options: Omit<ListOptions, 'continuationToken'>, label: string): Promise<number> {
   const listing = await collectListing(backend, options, label);
   const expected = expectedListing(keys, options);
   assertSameKeys(listing.entries, expected.entries, label);
@@ -72,62 +60,63 @@ export function listTests(suite: Suite): void {
       const backend = suite.backend();
       for (const options of [{}, { prefix: 'blobs/' }, { delimiter: '/' }, { prefix: 'x', delimiter: '/', pageSize: 1 }]) {
         const page = await backend.list(options);
-        expect(
-          { objects: page.objects, commonPrefixes: page.commonPrefixes, nextToken: page.nextToken },
-          `list(${JSON.stringify(options)}) of an empty bucket`,
-        ).toEqual({ objects: [], commonPrefixes: [], nextToken: undefined });
+        expect({ objects: page.objects, commonPrefixes: page.commonPrefixes, nextToken: page.nextToken }, `list(${JSON.stringify(options)}) of an empty bucket`).toEqual({
+          objects: [],
+          commonPrefixes: [],
+          nextToken: undefined,
+        });
       }
     });
 
-    it(`lists ${target.manyKeysCount} keys page by page: all, by prefix, by delimiter, resuming from tokens`, async () => {
-      const backend = suite.backend();
-      const keys = manyKeys(target.manyKeysCount);
-      await putKeys(backend, keys, target.writeConcurrency);
+    it(
+      `lists ${target.manyKeysCount} keys page by page: all, by prefix, by delimiter, resuming from tokens`,
+      async () => {
+        const backend = suite.backend();
+        const keys = manyKeys(target.manyKeysCount);
+        await putKeys(backend, keys, target.writeConcurrency);
 
-      const defaultPages = await expectListing(backend, keys, {}, 'all keys, default page size');
-      expect(defaultPages, `pages of ${keys.length} keys at the default page size of 1000`).toBeGreaterThanOrEqual(2);
-      await expectListing(backend, keys, { pageSize: 128 }, 'all keys, pageSize 128');
-      await expectListing(backend, keys, { pageSize: 5000 }, 'all keys, pageSize 5000 (capped at 1000)');
-      await expectListing(backend, keys, { prefix: 'list/a/' }, 'prefix "list/a/"');
-      await expectListing(backend, keys, { prefix: 'list/a/', pageSize: 100 }, 'prefix "list/a/", pageSize 100');
-      await expectListing(backend, keys, { prefix: 'list/a/00' }, 'prefix "list/a/00" (not on a "/" boundary)');
-      await expectListing(backend, keys, { prefix: 'top-' }, 'prefix "top-"');
-      await expectListing(backend, keys, { delimiter: '/' }, 'delimiter "/"');
-      await expectListing(backend, keys, { delimiter: '/', pageSize: 30 }, 'delimiter "/", pageSize 30');
-      await expectListing(backend, keys, { prefix: 'list/', delimiter: '/' }, 'prefix "list/", delimiter "/"');
-      await expectListing(backend, keys, { prefix: 'list/b/', delimiter: '/', pageSize: 3 }, 'prefix "list/b/", delimiter "/", pageSize 3');
-      await expectListing(backend, keys, { prefix: 'list/c/', delimiter: '/', pageSize: 1 }, 'prefix "list/c/", delimiter "/", pageSize 1');
+        const defaultPages = await expectListing(backend, keys, {}, 'all keys, default page size');
+        expect(defaultPages, `pages of ${keys.length} keys at the default page size of 1000`).toBeGreaterThanOrEqual(2);
+        await expectListing(backend, keys, { pageSize: 128 }, 'all keys, pageSize 128');
+        await expectListing(backend, keys, { pageSize: 5000 }, 'all keys, pageSize 5000 (capped at 1000)');
+        await expectListing(backend, keys, { prefix: 'list/a/' }, 'prefix "list/a/"');
+        await expectListing(backend, keys, { prefix: 'list/a/', pageSize: 100 }, 'prefix "list/a/", pageSize 100');
+        await expectListing(backend, keys, { prefix: 'list/a/00' }, 'prefix "list/a/00" (not on a "/" boundary)');
+        await expectListing(backend, keys, { prefix: 'top-' }, 'prefix "top-"');
+        await expectListing(backend, keys, { delimiter: '/' }, 'delimiter "/"');
+        await expectListing(backend, keys, { delimiter: '/', pageSize: 30 }, 'delimiter "/", pageSize 30');
+        await expectListing(backend, keys, { prefix: 'list/', delimiter: '/' }, 'prefix "list/", delimiter "/"');
+        await expectListing(backend, keys, { prefix: 'list/b/', delimiter: '/', pageSize: 3 }, 'prefix "list/b/", delimiter "/", pageSize 3');
+        await expectListing(backend, keys, { prefix: 'list/c/', delimiter: '/', pageSize: 1 }, 'prefix "list/c/", delimiter "/", pageSize 1');
 
-      // A token is a stateless cursor: using it twice gives the same page, and
-      // the page continues exactly where the previous one ended.
-      const first = await backend.list({ pageSize: 10 });
-      expect(first.nextToken, 'nextToken of the first page of 10').toBeTypeOf('string');
-      const again = await backend.list({ pageSize: 10, continuationToken: first.nextToken });
-      const twice = await backend.list({ pageSize: 10, continuationToken: first.nextToken });
-      expect(twice.objects.map((o) => o.key), 'the same token used twice').toEqual(again.objects.map((o) => o.key));
-      const sorted = sortKeys(keys);
-      assertSameKeys([...first.objects, ...again.objects].map((o) => o.key), sorted.slice(0, 20), 'first two pages of 10');
+        // A token is a stateless cursor: using it twice gives the same page, and
+        // the page continues exactly where the previous one ended.
+        const first = await backend.list({ pageSize: 10 });
+        expect(first.nextToken, 'nextToken of the first page of 10').toBeTypeOf('string');
+        const again = await backend.list({ pageSize: 10, continuationToken: first.nextToken });
+        const twice = await backend.list({ pageSize: 10, continuationToken: first.nextToken });
+        expect(
+          twice.objects.map((o) => o.key),
+          'the same token used twice',
+        ).toEqual(again.objects.map((o) => o.key));
+        const sorted = sortKeys(keys);
+        assertSameKeys(
+          [...first.objects, ...again.objects].map((o) => o.key),
+          sorted.slice(0, 20),
+          'first two pages of 10',
+        );
 
-      // Deleting more than 1000 keys in one call is part of the contract too.
-      const result = await backend.deleteMany(keys);
-      expect(result.failed, 'deleteMany failures').toEqual([]);
-      expect(result.deleted.length, 'keys reported deleted').toBe(keys.length);
-    }, target.slowTimeoutMs);
+        // Deleting more than 1000 keys in one call is part of the contract too.
+        const result = await backend.deleteMany(keys);
+        expect(result.failed, 'deleteMany failures').toEqual([]);
+        expect(result.deleted.length, 'keys reported deleted').toBe(keys.length);
+      },
+      target.slowTimeoutMs,
+    );
 
     it('orders keys by UTF-8 bytes, around "/" and beyond the BMP', async () => {
       const backend = suite.backend();
-      const keys = [
-        'order/B',
-        'order/a-b',
-        'order/a.b',
-        'order/a/b',
-        'order/a0',
-        'order/~',
-        'order/caf\u00e9',
-        'order/\u65e5\u672c',
-        'order/\uFFFD',
-        'order/\u{1F600}',
-      ];
+      const keys = ['order/B', 'order/a-b', 'order/a.b', 'order/a/b', 'order/a0', 'order/~', 'order/caf\u00e9', 'order/\u65e5\u672c', 'order/\uFFFD', 'order/\u{1F600}'];
       await putKeys(backend, keys, target.writeConcurrency);
       await expectListing(backend, keys, {}, 'all keys');
       await expectListing(backend, keys, { pageSize: 2 }, 'all keys, pageSize 2');
@@ -176,7 +165,10 @@ export function listTests(suite: Suite): void {
       await putBytes(backend, 'sized/a', 'abc');
       await putBytes(backend, 'sized/b', new Uint8Array(0));
       const page = await backend.list({ prefix: 'sized/' });
-      expect(page.objects.map((o) => [o.key, o.size]), 'listed keys and sizes').toEqual([
+      expect(
+        page.objects.map((o) => [o.key, o.size]),
+        'listed keys and sizes',
+      ).toEqual([
         ['sized/a', 3],
         ['sized/b', 0],
       ]);

@@ -52,27 +52,31 @@ export function pendingUploadTests(suite: Suite): void {
   const notClaimed = 'pendingUploads not claimed by this backend';
 
   describe('pending uploads (capability pendingUploads)', () => {
-    it('an upload in flight is listed; aborting it fails the write and leaves nothing', async ({ skip }) => {
-      const backend = suite.backend();
-      if (!claimed(backend)) skip(notClaimed);
-      let open!: () => void;
-      const gate = new Promise<void>((resolve) => (open = resolve));
-      const size = target.pendingUploadSize;
-      const writing = backend.put('pending/in-flight', heldBody('held', size, gate), { size });
-      try {
-        const upload = await untilPending(backend, 'pending/in-flight', writing);
-        expect(typeof upload.id, 'id').toBe('string');
-        expect(upload.id, 'id').not.toBe('');
-        expectRecent(upload, target.clockToleranceMs, 'the upload in flight');
-        await backend.abortPendingUpload!(upload);
-      } finally {
-        open();
-      }
-      await expectS3loError(writing, 'BACKEND_ERROR', 'the write whose upload was aborted');
-      await expectAbsent(backend, 'pending/in-flight', 'after aborting the upload');
-      expect(await pendingUploadsOf(backend), 'pending uploads after the abort').toEqual([]);
-      await expectBucketHolds(backend, [], 'after aborting the upload');
-    }, target.slowTimeoutMs);
+    it(
+      'an upload in flight is listed; aborting it fails the write and leaves nothing',
+      async ({ skip }) => {
+        const backend = suite.backend();
+        if (!claimed(backend)) skip(notClaimed);
+        let open!: () => void;
+        const gate = new Promise<void>((resolve) => (open = resolve));
+        const size = target.pendingUploadSize;
+        const writing = backend.put('pending/in-flight', heldBody('held', size, gate), { size });
+        try {
+          const upload = await untilPending(backend, 'pending/in-flight', writing);
+          expect(typeof upload.id, 'id').toBe('string');
+          expect(upload.id, 'id').not.toBe('');
+          expectRecent(upload, target.clockToleranceMs, 'the upload in flight');
+          await backend.abortPendingUpload!(upload);
+        } finally {
+          open();
+        }
+        await expectS3loError(writing, 'BACKEND_ERROR', 'the write whose upload was aborted');
+        await expectAbsent(backend, 'pending/in-flight', 'after aborting the upload');
+        expect(await pendingUploadsOf(backend), 'pending uploads after the abort').toEqual([]);
+        await expectBucketHolds(backend, [], 'after aborting the upload');
+      },
+      target.slowTimeoutMs,
+    );
 
     it('an interrupted upload (its writer gone) is listed with its key; aborting it leaves nothing, twice is no error', async ({ skip }) => {
       const backend = suite.backend();
@@ -80,7 +84,10 @@ export function pendingUploadTests(suite: Suite): void {
       if (target.leavePendingUpload === undefined) skip('the target has no leavePendingUpload');
       await target.leavePendingUpload!(backend, 'pending/interrupted/blob');
       const uploads = await pendingUploadsOf(backend);
-      expect(uploads.map((upload) => upload.key), 'pending uploads').toEqual(['pending/interrupted/blob']);
+      expect(
+        uploads.map((upload) => upload.key),
+        'pending uploads',
+      ).toEqual(['pending/interrupted/blob']);
       const [upload] = uploads as [PendingUpload];
       expectRecent(upload, target.clockToleranceMs, 'the interrupted upload');
       await expectBucketHolds(backend, [], 'with an interrupted upload (listings never show one)');
@@ -97,7 +104,10 @@ export function pendingUploadTests(suite: Suite): void {
       const keys = ['pending/a/2', 'pending/a/1', 'pending/b/1', 'other/1'];
       for (const key of keys) await target.leavePendingUpload!(backend, key);
       try {
-        expect((await pendingUploadsOf(backend, 'pending/a/')).map((u) => u.key), 'uploads under pending/a/').toEqual(['pending/a/1', 'pending/a/2']);
+        expect(
+          (await pendingUploadsOf(backend, 'pending/a/')).map((u) => u.key),
+          'uploads under pending/a/',
+        ).toEqual(['pending/a/1', 'pending/a/2']);
         const paged: string[] = [];
         let continuationToken: string | undefined;
         let pages = 0;

@@ -58,33 +58,41 @@ export function roundTripTests(suite: Suite): void {
       await deleteAll(backend, ['one'], 'cleanup');
     });
 
-    it('round trips 5 MiB + 1 B from a Readable with a known size, byte for byte', async () => {
-      const backend = suite.backend();
-      const size = 5 * MiB + 1;
-      const key = 'blobs/sha256/five-mib-plus-one';
-      await backend.put(key, payloadReadable('5MiB+1', size), { size });
-      const read = await sha256OfStream(await backend.get(key));
-      expect(read.size, 'bytes read back').toBe(size);
-      expect(read.sha256, 'sha256 of the bytes read back').toBe(payloadSha256('5MiB+1', size));
-      expect((await backend.stat(key)).size, 'stat size').toBe(size);
-      await deleteAll(backend, [key], 'cleanup');
-    }, target.slowTimeoutMs);
+    it(
+      'round trips 5 MiB + 1 B from a Readable with a known size, byte for byte',
+      async () => {
+        const backend = suite.backend();
+        const size = 5 * MiB + 1;
+        const key = 'blobs/sha256/five-mib-plus-one';
+        await backend.put(key, payloadReadable('5MiB+1', size), { size });
+        const read = await sha256OfStream(await backend.get(key));
+        expect(read.size, 'bytes read back').toBe(size);
+        expect(read.sha256, 'sha256 of the bytes read back').toBe(payloadSha256('5MiB+1', size));
+        expect((await backend.stat(key)).size, 'stat size').toBe(size);
+        await deleteAll(backend, [key], 'cleanup');
+      },
+      target.slowTimeoutMs,
+    );
 
-    it(`round trips ${(target.bigObjectSize / MiB).toFixed(0)} MiB streamed with unknown length, byte for byte`, async () => {
-      const backend = suite.backend();
-      const size = target.bigObjectSize;
-      const key = 'blobs/sha256/big-unknown-length';
-      let progress = 0;
-      // Generated lazily: neither side may need the whole object in memory.
-      await backend.put(key, payloadChunks('big', size), { onProgress: (n) => (progress = n) });
-      expect(progress, 'last onProgress value').toBe(size);
-      const info = await backend.stat(key);
-      expect(info.size, 'stat size').toBe(size);
-      const read = await sha256OfStream(await backend.get(key));
-      expect(read.size, 'bytes read back').toBe(size);
-      expect(read.sha256, 'sha256 of the bytes read back').toBe(payloadSha256('big', size));
-      await deleteAll(backend, [key], 'cleanup');
-    }, target.slowTimeoutMs);
+    it(
+      `round trips ${(target.bigObjectSize / MiB).toFixed(0)} MiB streamed with unknown length, byte for byte`,
+      async () => {
+        const backend = suite.backend();
+        const size = target.bigObjectSize;
+        const key = 'blobs/sha256/big-unknown-length';
+        let progress = 0;
+        // Generated lazily: neither side may need the whole object in memory.
+        await backend.put(key, payloadChunks('big', size), { onProgress: (n) => (progress = n) });
+        expect(progress, 'last onProgress value').toBe(size);
+        const info = await backend.stat(key);
+        expect(info.size, 'stat size').toBe(size);
+        const read = await sha256OfStream(await backend.get(key));
+        expect(read.size, 'bytes read back').toBe(size);
+        expect(read.sha256, 'sha256 of the bytes read back').toBe(payloadSha256('big', size));
+        await deleteAll(backend, [key], 'cleanup');
+      },
+      target.slowTimeoutMs,
+    );
 
     for (const form of ['Readable', 'AsyncIterable', 'Uint8Array', 'Buffer'] as const) {
       for (const sized of [true, false]) {
@@ -150,11 +158,7 @@ export function roundTripTests(suite: Suite): void {
     it('a size mismatch leaves the previous object under the key unchanged', async () => {
       const backend = suite.backend();
       await putBytes(backend, 'mismatch/kept', 'the original');
-      await expectS3loError(
-        backend.put('mismatch/kept', payloadChunks('mismatch', 4096), { size: 4095 }),
-        'SIZE_MISMATCH',
-        'put of 4096 bytes announced as 4095',
-      );
+      await expectS3loError(backend.put('mismatch/kept', payloadChunks('mismatch', 4096), { size: 4095 }), 'SIZE_MISMATCH', 'put of 4096 bytes announced as 4095');
       await expectContent(backend, 'mismatch/kept', 'the original', 'after a failed overwrite');
       await deleteAll(backend, ['mismatch/kept'], 'cleanup');
     });

@@ -105,12 +105,7 @@ export function checkStoreOptionNames(names: readonly string[], schemes: readonl
  * @param schemes the bucket schemes the command opens, their plugins loaded
  * @throws UsageError naming the flag and the schemes that take it
  */
-export async function checkStoreFlags(
-  values: OptionValues,
-  schemes: readonly string[],
-  registry: PluginRegistry,
-  loadAll: () => Promise<unknown>,
-): Promise<void> {
+export async function checkStoreFlags(values: OptionValues, schemes: readonly string[], registry: PluginRegistry, loadAll: () => Promise<unknown>): Promise<void> {
   for (const [name, flag] of Object.entries(OWN_FLAGS)) {
     if (values[name as 'endpoint' | 'region'] === undefined) continue;
     const plugins = [...new Set(schemes)].map((scheme) => registry.backendPlugin(scheme));
@@ -141,11 +136,7 @@ function subject(schemes: readonly string[]): string {
  *
  * @throws UsageError with the backend's message and hint
  */
-export async function checkStoreOptionValues(
-  buckets: readonly { readonly scheme: string; readonly bucket: string }[],
-  registry: PluginRegistry,
-  options: BackendOptions,
-): Promise<void> {
+export async function checkStoreOptionValues(buckets: readonly { readonly scheme: string; readonly bucket: string }[], registry: PluginRegistry, options: BackendOptions): Promise<void> {
   // Here, not at the top: reading --store-option must not load the library.
   const { ErrorCode, S3loError } = await import('@s3lo/core');
   const seen = new Set<string>();

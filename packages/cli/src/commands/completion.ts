@@ -22,7 +22,6 @@ export interface CompletionResult {
 
 const COMMON_PLATFORMS = ['linux/amd64', 'linux/arm64', 'linux/arm/v7', 'linux/386', 'linux/ppc64le', 'linux/s390x'];
 
-
 export const completion = defineBehaviour<{ shell: Shell }, CompletionResult>({
   prepare: ({ positionals }) => {
     const shell = positionals[0] ?? '';
@@ -111,7 +110,13 @@ function zsh(commands: readonly CommandDefinition[]): string {
   const spec = (name: OptionName): string => {
     const option = OPTIONS[name];
     const value =
-      name === 'output' ? `:format:(${OUTPUT_FORMATS.join(' ')})` : name === 'platform' ? `:platform:(${COMMON_PLATFORMS.join(' ')})` : option.type === 'string' ? `:${option.value ?? 'value'}:` : '';
+      name === 'output'
+        ? `:format:(${OUTPUT_FORMATS.join(' ')})`
+        : name === 'platform'
+          ? `:platform:(${COMMON_PLATFORMS.join(' ')})`
+          : option.type === 'string'
+            ? `:${option.value ?? 'value'}:`
+            : '';
     const body = `[${zq(option.help)}]${value}'`;
     if (option.multiple) return `'*--${name}${body}`;
     // Brace expansion happens outside the quotes: -o and --output, each excluding the other.

@@ -35,7 +35,7 @@ export const COMMANDS: readonly CommandDefinition[] = [
     examples: ['s3lo pull s3://my-bucket/team/app:v1 oci:./layout:v1', 's3lo pull local://./store/app:v1 docker-archive:app.tar:app:v1'],
     positionals: ['source', 'destination'],
     options: [...TRANSFER_OPTIONS, 'force'],
-    optionHelp: { force: "with a bucket destination: overwrite a tag its s3lo.yaml marks immutable" },
+    optionHelp: { force: 'with a bucket destination: overwrite a tag its s3lo.yaml marks immutable' },
     load: () => import('./transfer.js').then((m) => m.pull),
   },
   {
@@ -64,7 +64,7 @@ export const COMMANDS: readonly CommandDefinition[] = [
   },
   {
     name: 'inspect',
-    summary: "describe an image in a bucket: digest, layers, platforms",
+    summary: 'describe an image in a bucket: digest, layers, platforms',
     arguments: '<image>',
     description: `Shows an image of a bucket: its digest (in full), media type, tags, size, config and layers, and for a multi-platform image each platform with its own digest and size. Attestations (platform unknown/unknown) are listed and marked. <image> is <scheme>://<bucket>/<image>[:<tag>|@sha256:<digest>]; without either it is :latest.`,
     examples: ['s3lo inspect s3://my-bucket/team/app:v1', 's3lo inspect local://./store/app@sha256:<digest> -o json'],

@@ -36,7 +36,9 @@ function prepare(verb: Verb, input: CommandInput): TransferPlan {
   if (destination.kind === 'bucket-image') requireExplicitTag(destination, destinationText, verb, false);
   const verifyExisting = input.values['verify-existing'] === true;
   if (verifyExisting && destination.kind !== 'bucket-image') {
-    throw new UsageError(`--verify-existing re-hashes blobs a bucket already has; ${destinationText} is not a bucket`, { hint: 'leave it out, or copy into a bucket image (<scheme>://<bucket>/<image>:<tag>)' });
+    throw new UsageError(`--verify-existing re-hashes blobs a bucket already has; ${destinationText} is not a bucket`, {
+      hint: 'leave it out, or copy into a bucket image (<scheme>://<bucket>/<image>:<tag>)',
+    });
   }
   return {
     source,

@@ -21,5 +21,8 @@ export function table(header: readonly string[] | undefined, rows: readonly (rea
 
 /** `label  value` pairs with the labels padded to one width. */
 export function keyValues(pairs: readonly (readonly [string, string])[]): string {
-  return table(undefined, pairs.map(([k, v]) => [`${k}:`, v]));
+  return table(
+    undefined,
+    pairs.map(([k, v]) => [`${k}:`, v]),
+  );
 }

@@ -77,7 +77,13 @@ export function findConventionPackages(searchPath: readonly string[]): { name: s
     } catch {
       keywords = undefined;
     }
-    if (Array.isArray(keywords) && keywords.length > 0 && !keywords.includes('s3lo-backend') && keywords.some((k) => typeof k === 'string' && /^s3lo-(conformance|transport|scanner)$/.test(k))) continue;
+    if (
+      Array.isArray(keywords) &&
+      keywords.length > 0 &&
+      !keywords.includes('s3lo-backend') &&
+      keywords.some((k) => typeof k === 'string' && /^s3lo-(conformance|transport|scanner)$/.test(k))
+    )
+      continue;
     try {
       const found = findPackage(name, searchPath);
       if (found !== undefined) out.push({ name, found });

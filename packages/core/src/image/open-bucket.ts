@@ -15,10 +15,7 @@ export interface BucketOperationOptions extends CallOptions {
  * A {@link BucketStore} for the bucket of a parsed reference, through the
  * registry's backend for its scheme. The caller closes it (`store.close()`).
  */
-export async function openBucket(
-  target: { readonly scheme: string; readonly bucket: string },
-  options: BucketOperationOptions = {},
-): Promise<BucketStore> {
+export async function openBucket(target: { readonly scheme: string; readonly bucket: string }, options: BucketOperationOptions = {}): Promise<BucketStore> {
   const registry = options.registry ?? defaultRegistry;
   const backend = await registry.resolveBackend(target, { ...options.backendOptions, signal: options.signal });
   return new BucketStore(backend);

@@ -37,11 +37,9 @@ export function decodeJson(bytes: Uint8Array, document: string, maxBytes: number
     throw new S3loError(ErrorCode.INVALID_ARGUMENT, `maxBytes must be a positive integer, got ${String(maxBytes)}`);
   }
   if (bytes.byteLength > maxBytes) {
-    throw new S3loError(
-      ErrorCode.TOO_LARGE,
-      `${document} is ${bytes.byteLength} bytes, more than the limit of ${maxBytes} bytes (${formatMiB(maxBytes)})`,
-      { details: { document, size: bytes.byteLength, limit: maxBytes } },
-    );
+    throw new S3loError(ErrorCode.TOO_LARGE, `${document} is ${bytes.byteLength} bytes, more than the limit of ${maxBytes} bytes (${formatMiB(maxBytes)})`, {
+      details: { document, size: bytes.byteLength, limit: maxBytes },
+    });
   }
   const reader = new DocumentReader(document);
   let text: string;

@@ -55,8 +55,7 @@ export function parseManifestDocument(bytes: Uint8Array, options: ParseOptions =
   if (mediaType !== undefined && !isIndexMediaType(mediaType) && !isManifestMediaType(mediaType)) {
     unsupportedMediaType(peek, mediaType, [MediaType.OCI_MANIFEST, MediaType.OCI_INDEX, MediaType.DOCKER_MANIFEST, MediaType.DOCKER_MANIFEST_LIST]);
   }
-  const isIndex =
-    isIndexMediaType(mediaType) || (mediaType === undefined && obj['schemaVersion'] === 2 && Array.isArray(obj['manifests']));
+  const isIndex = isIndexMediaType(mediaType) || (mediaType === undefined && obj['schemaVersion'] === 2 && Array.isArray(obj['manifests']));
   if (isIndex) {
     const index = checkIndex(new DocumentReader(INDEX), obj);
     return { kind: 'index', mediaType: index.mediaType ?? MediaType.OCI_INDEX, index };

@@ -36,11 +36,9 @@ export class PluginRegistry {
     for (const scheme of plugin.schemes) {
       const existing = this.#backends.get(scheme);
       if (existing !== undefined && existing !== plugin && !options.replace) {
-        throw new S3loError(
-          ErrorCode.INVALID_ARGUMENT,
-          `scheme "${scheme}" is already served by ${existing.name}; cannot register ${plugin.name} for it`,
-          { hint: 'pass { replace: true } to registerBackend to override it' },
-        );
+        throw new S3loError(ErrorCode.INVALID_ARGUMENT, `scheme "${scheme}" is already served by ${existing.name}; cannot register ${plugin.name} for it`, {
+          hint: 'pass { replace: true } to registerBackend to override it',
+        });
       }
     }
     for (const scheme of plugin.schemes) this.#backends.set(scheme, plugin);

@@ -108,18 +108,12 @@ export class BucketImageReference implements BucketTarget {
 
   static #validated(parts: BucketImageParts, fail: Fail): BucketImageReference {
     const { tag, digest } = parts;
-    const problem =
-      imageNameProblem(parts.image) ??
-      (tag === undefined ? undefined : tagProblem(tag)) ??
-      (digest === undefined ? undefined : referenceDigestProblem(digest));
+    const problem = imageNameProblem(parts.image) ?? (tag === undefined ? undefined : tagProblem(tag)) ?? (digest === undefined ? undefined : referenceDigestProblem(digest));
     if (problem !== undefined) fail(problem);
     if (tag !== undefined && digest !== undefined) {
       // Docker accepts name:tag@digest and ignores the tag; in a bucket the
       // pair would need a rule for when they disagree, so we refuse it.
-      fail(
-        `it names both tag "${tag}" and a digest; a bucket reference has a tag or a digest, not both`,
-        'drop the ":<tag>" to use the digest, or the "@<digest>" to use the tag',
-      );
+      fail(`it names both tag "${tag}" and a digest; a bucket reference has a tag or a digest, not both`, 'drop the ":<tag>" to use the digest, or the "@<digest>" to use the tag');
     }
     return new BucketImageReference({ scheme: parts.scheme, bucket: parts.bucket, image: parts.image, tag, digest: digest as Digest | undefined });
   }

@@ -11,12 +11,7 @@ import { throwIfAborted } from '../errors/abort.js';
  * const sizes = await mapConcurrent(keys, 16, signal, async (key) => (await backend.stat(key, { signal })).size);
  * ```
  */
-export async function mapConcurrent<T, R>(
-  items: readonly T[],
-  limit: number,
-  signal: AbortSignal | undefined,
-  fn: (item: T, index: number) => Promise<R>,
-): Promise<R[]> {
+export async function mapConcurrent<T, R>(items: readonly T[], limit: number, signal: AbortSignal | undefined, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
   let failed = false;

@@ -20,10 +20,7 @@ export function supportsPendingUploads(backend: StorageBackend): backend is Stor
  * }
  * ```
  */
-export async function* listAllPendingUploads(
-  backend: StorageBackend,
-  options: Omit<ListPendingUploadsOptions, 'continuationToken'> = {},
-): AsyncGenerator<PendingUpload> {
+export async function* listAllPendingUploads(backend: StorageBackend, options: Omit<ListPendingUploadsOptions, 'continuationToken'> = {}): AsyncGenerator<PendingUpload> {
   if (!supportsPendingUploads(backend)) {
     throw new S3loError(ErrorCode.UNSUPPORTED, `the ${backend.scheme} backend cannot list pending uploads`, { details: { scheme: backend.scheme } });
   }

@@ -28,7 +28,8 @@ describe('s3lo.yaml, as the Go s3lo reads it', () => {
   });
 
   it("reads what Go's yaml.v3 writes (4-space indents) and what people write by hand", () => {
-    const goWritten = 'default:\n    immutable: false\nimages:\n    team/*:\n        immutable: true\n        lifecycle:\n            keep_last: 5\n            keep_tags:\n                - latest\n                - stable\n';
+    const goWritten =
+      'default:\n    immutable: false\nimages:\n    team/*:\n        immutable: true\n        lifecycle:\n            keep_last: 5\n            keep_tags:\n                - latest\n                - stable\n';
     expect(effectiveImageConfig(parseBucketConfig(goWritten, 'test'), 'team/app')).toEqual({
       immutable: true,
       lifecycle: { keepLast: 5, keepTags: ['latest', 'stable'] },
@@ -38,12 +39,12 @@ describe('s3lo.yaml, as the Go s3lo reads it', () => {
       '# the bucket of team X',
       'default: {immutable: yes}   # YAML 1.1 booleans, as Go decodes them into a bool',
       'images:',
-      "  'dev/*': { immutable: false, lifecycle: {max_age: 30d, keep_tags: [main, \"release-1\"]} }",
+      '  \'dev/*\': { immutable: false, lifecycle: {max_age: 30d, keep_tags: [main, "release-1"]} }',
       '  prod/app:',
       '    lifecycle:',
       '      keep_tags:',
       '      - v1',
-      'policies:            # the Go tool\'s; not read here',
+      "policies:            # the Go tool's; not read here",
       '  - name: no-criticals',
       '    check: scan',
       '    max_severity: CRITICAL',
@@ -89,7 +90,43 @@ describe('s3lo.yaml parser on hostile input', () => {
   it('20 000 seeded random documents: each parses or fails with INVALID_CONFIG, never a crash', () => {
     let seed = 0x5eed;
     const random = () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 8) / 0x1000000;
-    const pieces = ['default', 'images', 'immutable', 'lifecycle', 'keep_tags', ':', ': ', ' ', '  ', '\n', '- ', '-', '[', ']', '{', '}', ',', '"', "'", '\\', '#', '&a', '*a', '!', '|', '>', '?', 'true', 'x', '\t', '---', '...', '%', 'é', '\u0000'];
+    const pieces = [
+      'default',
+      'images',
+      'immutable',
+      'lifecycle',
+      'keep_tags',
+      ':',
+      ': ',
+      ' ',
+      '  ',
+      '\n',
+      '- ',
+      '-',
+      '[',
+      ']',
+      '{',
+      '}',
+      ',',
+      '"',
+      "'",
+      '\\',
+      '#',
+      '&a',
+      '*a',
+      '!',
+      '|',
+      '>',
+      '?',
+      'true',
+      'x',
+      '\t',
+      '---',
+      '...',
+      '%',
+      'é',
+      '\u0000',
+    ];
     for (let i = 0; i < 20_000; i++) {
       let text = '';
       const length = Math.floor(random() * 40);
@@ -97,7 +134,12 @@ describe('s3lo.yaml parser on hostile input', () => {
       try {
         parseBucketConfig(text, 'fuzz');
       } catch (error) {
-        expect(thrown(() => { throw error; }).code, JSON.stringify(text)).toBe('INVALID_CONFIG');
+        expect(
+          thrown(() => {
+            throw error;
+          }).code,
+          JSON.stringify(text),
+        ).toBe('INVALID_CONFIG');
       }
     }
   });

@@ -1,13 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  digestHex,
-  ErrorCode,
-  isSha256Digest,
-  parseDigest,
-  REFERENCE_DIGEST_PATTERN,
-  sha256Digest,
-  type Digest,
-} from '../../src/index.js';
+import { digestHex, ErrorCode, isSha256Digest, parseDigest, REFERENCE_DIGEST_PATTERN, sha256Digest, type Digest } from '../../src/index.js';
 import { thrown } from '../support/thrown.js';
 
 const hex = '2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae';
@@ -29,11 +21,7 @@ describe('parseDigest', () => {
     ['short', 'sha256:abc', 'digest "sha256:abc" is invalid: a sha256 digest has 64 hex characters, this one has 3'],
     ['long', `${valid}0`, `digest "sha256:${hex}0" is invalid: a sha256 digest has 64 hex characters, this one has 65`],
     ['uppercase hex', `sha256:${hex.toUpperCase()}`, `digest "sha256:${hex.toUpperCase()}" is invalid: hex characters must be lowercase`],
-    [
-      'a path',
-      `sha256:../../${'a'.repeat(58)}`,
-      `digest "sha256:../../${'a'.repeat(58)}" is invalid: the part after "sha256:" must be lowercase hex (0-9, a-f)`,
-    ],
+    ['a path', `sha256:../../${'a'.repeat(58)}`, `digest "sha256:../../${'a'.repeat(58)}" is invalid: the part after "sha256:" must be lowercase hex (0-9, a-f)`],
     ['non-hex letters', `sha256:${'g'.repeat(64)}`, `digest "sha256:${'g'.repeat(64)}" is invalid: the part after "sha256:" must be lowercase hex (0-9, a-f)`],
   ];
 
@@ -46,9 +34,7 @@ describe('parseDigest', () => {
   }
 
   it('names the field in the message', () => {
-    expect(thrown(() => parseDigest('sha256:zz', 'layers[2].digest')).message).toBe(
-      'layers[2].digest "sha256:zz" is invalid: a sha256 digest has 64 hex characters, this one has 2',
-    );
+    expect(thrown(() => parseDigest('sha256:zz', 'layers[2].digest')).message).toBe('layers[2].digest "sha256:zz" is invalid: a sha256 digest has 64 hex characters, this one has 2');
   });
 
   it('truncates a long value in the message and details', () => {

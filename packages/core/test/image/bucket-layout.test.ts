@@ -32,7 +32,7 @@ describe('bucket layout keys', () => {
     }
   });
 
-  it('a tag owns its direct objects and signature records, never a deeper image\'s keys', () => {
+  it("a tag owns its direct objects and signature records, never a deeper image's keys", () => {
     // Relative to tagPrefix('team', 'app') = 'manifests/team/app/', which also holds image team/app.
     for (const own of ['manifest.json', 'config.json', 'index.json', 'oci-layout', 'signatures/0123abcd.json']) expect(tagOwnsKey(own, false), own).toBe(true);
     for (const other of ['v1/manifest.json', 'x/v1/manifest.json', 'signatures/manifest.json', 'signatures/v1/manifest.json', 'signatures/a/b.json', 'signatures/', '']) {

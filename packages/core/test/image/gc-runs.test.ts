@@ -61,7 +61,12 @@ describe('judgeGcRun: the rules of gc-runs.ts', () => {
 
   it('obeys a marker of a newer version up to the cap, also without a readable expiry', () => {
     const v2 = (fields: Record<string, unknown>): Buffer => json({ kind: GcRunLayout.kind, version: 2, ...fields });
-    expect(judgeGcRun('gc-runs/n.json', v2({ expires: at(4 * MIN).toISOString(), newField: true }), L, at(MIN))).toMatchObject({ active: true, capped: false, expires: at(4 * MIN), version: 2 });
+    expect(judgeGcRun('gc-runs/n.json', v2({ expires: at(4 * MIN).toISOString(), newField: true }), L, at(MIN))).toMatchObject({
+      active: true,
+      capped: false,
+      expires: at(4 * MIN),
+      version: 2,
+    });
     expect(judgeGcRun('gc-runs/n.json', v2({}), L, at(MIN))).toMatchObject({ active: true, capped: false, expires: LIMIT, version: 2 });
     expect(judgeGcRun('gc-runs/n.json', v2({}), L, LIMIT).active).toBe(false);
     expect(judgeGcRun('gc-runs/n.json', v2({ expires: '9999-01-01T00:00:00Z' }), L, at(MIN))).toMatchObject({ active: true, capped: true, expires: LIMIT });

@@ -42,8 +42,6 @@ export async function copyByHand(source: ImageSource, sink: ImageSink): Promise<
 /** The blob stream as the copy hands it to a sink: verified while it flows. */
 async function verified(source: ImageSource, blob: Descriptor) {
   const out = new PassThrough();
-  void pipeline(await source.openBlob(blob), createDigestVerifier({ digest: blob.digest, size: blob.size }), out).catch((error: unknown) =>
-    out.destroy(error as Error),
-  );
+  void pipeline(await source.openBlob(blob), createDigestVerifier({ digest: blob.digest, size: blob.size }), out).catch((error: unknown) => out.destroy(error as Error));
   return out;
 }

@@ -21,9 +21,7 @@ it('writes and reads a Docker manifest entry with its own media type', async () 
   const layerDescriptor = { mediaType: MediaType.DOCKER_LAYER, digest: sha256Digest(layer), size: layer.length };
   const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [layerDescriptor.digest] } }));
   const configDescriptor = { mediaType: MediaType.DOCKER_CONFIG, digest: sha256Digest(config), size: config.length };
-  const manifest = Buffer.from(
-    JSON.stringify({ schemaVersion: 2, mediaType: MediaType.DOCKER_MANIFEST, config: configDescriptor, layers: [layerDescriptor] }),
-  );
+  const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MediaType.DOCKER_MANIFEST, config: configDescriptor, layers: [layerDescriptor] }));
   const layout = join(dir, 'docker');
   const sink = await openOciLayoutSink(ociRef(layout, 'v1'));
   await sink.writeBlob(layerDescriptor, Readable.from([layer]));

@@ -105,7 +105,10 @@ export async function blobFiles(layout: string): Promise<Map<string, Buffer>> {
 /** Names of files anywhere under `dir` (relative), for "nothing left behind" checks. */
 export async function allFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  return entries.filter((entry) => !entry.isDirectory()).map((entry) => join(entry.parentPath, entry.name).slice(dir.length + 1)).sort();
+  return entries
+    .filter((entry) => !entry.isDirectory())
+    .map((entry) => join(entry.parentPath, entry.name).slice(dir.length + 1))
+    .sort();
 }
 
 export function sha256Hex(bytes: Uint8Array): string {

@@ -42,14 +42,10 @@ export async function writeMultiPlatformLayout(dir: string, tag = 'multi'): Prom
     annotations: { 'in-toto.io/predicate-type': 'https://spdx.dev/Document' },
   });
   const attestationConfig = put(MediaType.OCI_CONFIG, json({ architecture: 'unknown', os: 'unknown', config: {}, rootfs: { type: 'layers', diff_ids: [statement.digest] } }));
-  const attestation = put(
-    MediaType.OCI_MANIFEST,
-    json({ schemaVersion: 2, mediaType: MediaType.OCI_MANIFEST, config: attestationConfig, layers: [statement] }),
-    {
-      platform: { architecture: 'unknown', os: 'unknown' },
-      annotations: { 'vnd.docker.reference.digest': amd64.digest, 'vnd.docker.reference.type': 'attestation-manifest' },
-    },
-  );
+  const attestation = put(MediaType.OCI_MANIFEST, json({ schemaVersion: 2, mediaType: MediaType.OCI_MANIFEST, config: attestationConfig, layers: [statement] }), {
+    platform: { architecture: 'unknown', os: 'unknown' },
+    annotations: { 'vnd.docker.reference.digest': amd64.digest, 'vnd.docker.reference.type': 'attestation-manifest' },
+  });
 
   const children = [amd64, arm64, attestation];
   const index = put(MediaType.OCI_INDEX, json({ schemaVersion: 2, mediaType: MediaType.OCI_INDEX, manifests: children }));

@@ -57,7 +57,10 @@ describe('a multi-platform layout', () => {
     it('skopeo reads the index we wrote by hand as we do', async () => {
       expect((await skopeoRaw(`oci:${layout.dir}:multi`)).equals(layout.blobs.get(layout.index.digest) ?? Buffer.alloc(0))).toBe(true);
       // Without --raw skopeo resolves a platform and reads its config: the children are well-formed.
-      for (const [arch, child] of [['amd64', layout.children[0]], ['arm64', layout.children[1]]] as const) {
+      for (const [arch, child] of [
+        ['amd64', layout.children[0]],
+        ['arm64', layout.children[1]],
+      ] as const) {
         const inspected = JSON.parse(await tool('skopeo', ['--override-os', 'linux', '--override-arch', arch, 'inspect', `oci:${layout.dir}:multi`]));
         expect(inspected.Architecture).toBe(arch);
         // skopeo reports the index's digest, and the chosen child's layers.

@@ -27,7 +27,11 @@ const fresh = (name: string) => join(dir, `${name}-${++count}`);
 const content = Buffer.alloc(256 * 1024, 7);
 const blob: Descriptor = { mediaType: MediaType.OCI_LAYER, digest: sha256Digest(content), size: content.length };
 const blobFile = (layout: string, digest = blob.digest) => join(layout, 'blobs', 'sha256', digest.slice('sha256:'.length));
-const exists = (path: string) => stat(path).then(() => true, () => false);
+const exists = (path: string) =>
+  stat(path).then(
+    () => true,
+    () => false,
+  );
 
 /** Half the content, then an error: a dropped connection, or a verifier that saw bad bytes. */
 function failingHalfway(error: Error): Readable {
@@ -150,12 +154,8 @@ describe('manifests', () => {
     const layout = fresh('bad-manifest');
     const sink = await openOciLayoutSink(ociRef(layout, 'v1'));
     const bytes = Buffer.from('{"schemaVersion":2}');
-    expect((await rejected(sink.writeChildManifest({ mediaType: MediaType.OCI_MANIFEST, digest: blob.digest, size: bytes.length }, bytes))).code).toBe(
-      'DIGEST_MISMATCH',
-    );
-    expect((await rejected(sink.writeChildManifest({ mediaType: MediaType.OCI_MANIFEST, digest: sha256Digest(bytes), size: 3 }, bytes))).code).toBe(
-      'SIZE_MISMATCH',
-    );
+    expect((await rejected(sink.writeChildManifest({ mediaType: MediaType.OCI_MANIFEST, digest: blob.digest, size: bytes.length }, bytes))).code).toBe('DIGEST_MISMATCH');
+    expect((await rejected(sink.writeChildManifest({ mediaType: MediaType.OCI_MANIFEST, digest: sha256Digest(bytes), size: 3 }, bytes))).code).toBe('SIZE_MISMATCH');
     expect((await rejected(sink.commit({ bytes, digest: blob.digest, mediaType: MediaType.OCI_MANIFEST }))).code).toBe('DIGEST_MISMATCH');
     expect((await rejected(sink.commit({ bytes, digest: sha256Digest(bytes), mediaType: 'application/vnd.example+json' }))).code).toBe('UNSUPPORTED');
     await sink.close({ committed: false });

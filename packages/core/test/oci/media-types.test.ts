@@ -1,12 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  isCompressedLayer,
-  isIndexMediaType,
-  isLayerMediaType,
-  isManifestMediaType,
-  layerCompression,
-  MediaType,
-} from '../../src/oci/index.js';
+import { isCompressedLayer, isIndexMediaType, isLayerMediaType, isManifestMediaType, layerCompression, MediaType } from '../../src/oci/index.js';
 
 describe('media types', () => {
   it('spells the OCI and Docker types exactly', () => {
@@ -56,7 +49,16 @@ describe('media types', () => {
   });
 
   it('does not call configs, manifests or artifacts layers', () => {
-    for (const mediaType of [MediaType.OCI_CONFIG, MediaType.OCI_EMPTY, MediaType.DOCKER_CONFIG, MediaType.OCI_MANIFEST, 'application/vnd.cncf.helm.chart.content.v1.tar+gzip', '', 42, undefined]) {
+    for (const mediaType of [
+      MediaType.OCI_CONFIG,
+      MediaType.OCI_EMPTY,
+      MediaType.DOCKER_CONFIG,
+      MediaType.OCI_MANIFEST,
+      'application/vnd.cncf.helm.chart.content.v1.tar+gzip',
+      '',
+      42,
+      undefined,
+    ]) {
       expect(isLayerMediaType(mediaType)).toBe(false);
       expect(layerCompression(mediaType)).toBeUndefined();
       expect(isCompressedLayer(mediaType)).toBe(false);

@@ -1,14 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, sha256Digest } from '../../src/index.js';
-import {
-  MAX_MANIFEST_BYTES,
-  MediaType,
-  parseImageIndex,
-  parseImageManifest,
-  parseManifestDocument,
-  type ImageIndex,
-  type ImageManifest,
-} from '../../src/oci/index.js';
+import { MAX_MANIFEST_BYTES, MediaType, parseImageIndex, parseImageManifest, parseManifestDocument, type ImageIndex, type ImageManifest } from '../../src/oci/index.js';
 import { attestationEntry, bytesOf, digests, dockerManifest, dockerManifestList, ociIndex, ociManifest } from './fixtures.js';
 import { thrown } from '../support/thrown.js';
 
@@ -202,7 +194,9 @@ describe('parseImageManifest and parseImageIndex', () => {
     const { mediaType: _m, ...manifest } = ociManifest();
     const { mediaType: _i, ...index } = ociIndex();
     expect(thrown(() => parseImageIndex(bytesOf(manifest))).message).toMatch(/^invalid image index: the document has a "config" field/);
-    expect(thrown(() => parseImageManifest(bytesOf(index))).message).toBe('invalid image manifest: the document has a "manifests" field, which belongs to an index: a manifest with it is ambiguous and refused');
+    expect(thrown(() => parseImageManifest(bytesOf(index))).message).toBe(
+      'invalid image manifest: the document has a "manifests" field, which belongs to an index: a manifest with it is ambiguous and refused',
+    );
   });
 
   it('parse an OCI layout index.json (no media type on older layouts)', () => {

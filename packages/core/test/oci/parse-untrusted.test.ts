@@ -111,9 +111,7 @@ describe('parsers refuse malformed bytes with a typed error', () => {
     const error = thrown(() => parseImageIndex(bytesOf(index)));
     expect(error.message).toBe('invalid image index: manifests[1].platform.architecture must be a string, got the number 64');
     entries[1] = { ...entries[1], platform: { os: 'linux', architecture: 'arm64', 'os.features': 'win32k' } };
-    expect(thrown(() => parseImageIndex(bytesOf(index))).message).toBe(
-      'invalid image index: manifests[1].platform["os.features"] must be an array, got a string',
-    );
+    expect(thrown(() => parseImageIndex(bytesOf(index))).message).toBe('invalid image index: manifests[1].platform["os.features"] must be an array, got a string');
     entries[1] = { ...entries[1], platform: { os: 'linux' } };
     expect(thrown(() => parseImageIndex(bytesOf(index))).message).toBe('invalid image index: manifests[1].platform.architecture is missing');
   });
@@ -193,10 +191,7 @@ describe('digests inside documents', () => {
     const paths: [() => unknown, string][] = [
       [() => parseImageManifest(bytesOf({ ...ociManifest(), config: { mediaType: 'x', digest: badDigest, size: 1 } })), 'config.digest'],
       [() => parseImageManifest(bytesOf({ ...ociManifest(), subject: { mediaType: 'x', digest: badDigest, size: 1 } })), 'subject.digest'],
-      [
-        () => parseImageIndex(bytesOf({ ...ociIndex(), manifests: [{ mediaType: 'x', digest: badDigest, size: 1 }] })),
-        'manifests[0].digest',
-      ],
+      [() => parseImageIndex(bytesOf({ ...ociIndex(), manifests: [{ mediaType: 'x', digest: badDigest, size: 1 }] })), 'manifests[0].digest'],
       [() => parseImageConfig(bytesOf({ ...ociConfig(), rootfs: { type: 'layers', diff_ids: [digests.diff1, badDigest] } })), 'rootfs.diff_ids[1]'],
     ];
     for (const [parse, path] of paths) {
@@ -213,10 +208,7 @@ describe('__proto__ in untrusted JSON', () => {
   });
 
   it('does not pollute Object.prototype and does not reach the result', () => {
-    const text = JSON.stringify(ociManifest()).replace(
-      '"annotations":{',
-      '"__proto__":{"polluted":"yes"},"annotations":{"__proto__":{"polluted":"yes"},',
-    );
+    const text = JSON.stringify(ociManifest()).replace('"annotations":{', '"__proto__":{"polluted":"yes"},"annotations":{"__proto__":{"polluted":"yes"},');
     expect(text).toContain('"__proto__"');
     const doc = parseManifestDocument(encode(text));
     expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();

@@ -1,15 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../src/index.js';
-import {
-  hostPlatform,
-  isAttestation,
-  listPlatforms,
-  parseImageIndex,
-  parsePlatform,
-  selectPlatformManifests,
-  type Descriptor,
-  type ImageIndex,
-} from '../../src/oci/index.js';
+import { hostPlatform, isAttestation, listPlatforms, parseImageIndex, parsePlatform, selectPlatformManifests, type Descriptor, type ImageIndex } from '../../src/oci/index.js';
 import { attestationEntry, bytesOf, digests, dockerManifestList, ociIndex } from './fixtures.js';
 import { thrown } from '../support/thrown.js';
 
@@ -25,9 +16,7 @@ describe('isAttestation', () => {
   it('knows BuildKit attestations by platform or annotation', () => {
     expect(isAttestation(attestationEntry as Descriptor)).toBe(true);
     expect(isAttestation(entry(digests.attestation, { os: 'unknown', architecture: 'unknown' }))).toBe(true);
-    expect(
-      isAttestation({ ...entry(digests.attestation), annotations: { 'vnd.docker.reference.type': 'attestation-manifest' } }),
-    ).toBe(true);
+    expect(isAttestation({ ...entry(digests.attestation), annotations: { 'vnd.docker.reference.type': 'attestation-manifest' } })).toBe(true);
     expect(isAttestation(entry(digests.amd64, { os: 'linux', architecture: 'amd64' }))).toBe(false);
     expect(isAttestation(entry(digests.amd64, { os: 'unknown', architecture: 'amd64' }))).toBe(false);
     expect(isAttestation(entry(digests.amd64))).toBe(false);
@@ -107,19 +96,13 @@ describe('selectPlatformManifests', () => {
 
   it('says so when the index holds only attestations or nothing', () => {
     const onlyAttestations: ImageIndex = { schemaVersion: 2, manifests: [attestationEntry as Descriptor] };
-    expect(thrown(() => selectPlatformManifests(onlyAttestations, platforms('linux/amd64'))).message).toBe(
-      'no linux/amd64 image in the index; it has only attestations',
-    );
-    expect(thrown(() => selectPlatformManifests({ schemaVersion: 2, manifests: [] }, platforms('linux/amd64'))).message).toBe(
-      'no linux/amd64 image in the index; it is empty',
-    );
+    expect(thrown(() => selectPlatformManifests(onlyAttestations, platforms('linux/amd64'))).message).toBe('no linux/amd64 image in the index; it has only attestations');
+    expect(thrown(() => selectPlatformManifests({ schemaVersion: 2, manifests: [] }, platforms('linux/amd64'))).message).toBe('no linux/amd64 image in the index; it is empty');
   });
 
   it('skips entries without a platform but lists them', () => {
     const mixed: ImageIndex = { schemaVersion: 2, manifests: [entry(digests.amd64), entry(digests.arm64, { os: 'linux', architecture: 'arm64' })] };
-    expect(thrown(() => selectPlatformManifests(mixed, platforms('linux/amd64'))).message).toBe(
-      'no linux/amd64 image in the index; it has (no platform), linux/arm64',
-    );
+    expect(thrown(() => selectPlatformManifests(mixed, platforms('linux/amd64'))).message).toBe('no linux/amd64 image in the index; it has (no platform), linux/arm64');
   });
 
   it('refuses an empty request list', () => {

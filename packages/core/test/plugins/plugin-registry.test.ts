@@ -55,7 +55,9 @@ describe('PluginRegistry', () => {
       expect(error.hint).toBe(`${pkg}, the first-party backend for ${scheme}://, is planned but not published yet: register a backend plugin that serves ${scheme}://`);
     }
     const daemon = thrown(() => new PluginRegistry().transportFor('docker-daemon'));
-    expect(daemon.hint).toBe('@s3lo/transport-docker, the first-party transport for docker-daemon:, is planned but not published yet: register a transport plugin that serves docker-daemon:');
+    expect(daemon.hint).toBe(
+      '@s3lo/transport-docker, the first-party transport for docker-daemon:, is planned but not published yet: register a transport plugin that serves docker-daemon:',
+    );
     expect(thrown(() => new PluginRegistry().transportFor('oci-archive')).hint).toBe('install @s3lo/transport-archive and register it');
     expect(isPlannedPackage('@s3lo/backend-s3')).toBe(false);
   });

@@ -7,9 +7,7 @@ const HEX = 'a'.repeat(64);
 describe('parse rejects, saying what is wrong with the input', () => {
   it('quotes the input and explains the rule, as in the brief', () => {
     const e = expectInvalid(() => parse('s3://b/app:..'), 's3://b/app:..');
-    expect(e.message).toBe(
-      'invalid reference "s3://b/app:..": tag ".." is not allowed (a tag is 1-128 of [A-Za-z0-9_.-], not starting with "." or "-")',
-    );
+    expect(e.message).toBe('invalid reference "s3://b/app:..": tag ".." is not allowed (a tag is 1-128 of [A-Za-z0-9_.-], not starting with "." or "-")');
     expect(e.details).toEqual({ reference: 's3://b/app:..' });
   });
 
@@ -67,18 +65,13 @@ describe('parse rejects, saying what is wrong with the input', () => {
   });
 
   describe('missing image', () => {
-    it.each(['s3://b', 's3://b/', 'local://./store', 'local://./store/', 'local:///store', 'local:///var/lib/s3lo//', 'local://store'])(
-      '%s',
-      (text) => {
-        const e = expectInvalid(() => parse(text), text, 'no image follows');
-        expect(e.hint).toMatch(/^write .*<image>:<tag>$/);
-      },
-    );
+    it.each(['s3://b', 's3://b/', 'local://./store', 'local://./store/', 'local:///store', 'local:///var/lib/s3lo//', 'local://store'])('%s', (text) => {
+      const e = expectInvalid(() => parse(text), text, 'no image follows');
+      expect(e.hint).toMatch(/^write .*<image>:<tag>$/);
+    });
 
     it('hints with the "//" form for a deep directory', () => {
-      expect(expectInvalid(() => parse('local:///var/lib/s3lo//'), 'local:///var/lib/s3lo//').hint).toBe(
-        'write local:///var/lib/s3lo//<image>:<tag>',
-      );
+      expect(expectInvalid(() => parse('local:///var/lib/s3lo//'), 'local:///var/lib/s3lo//').hint).toBe('write local:///var/lib/s3lo//<image>:<tag>');
     });
   });
 

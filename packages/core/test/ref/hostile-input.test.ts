@@ -1,14 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  MAX_REFERENCE_LENGTH,
-  isValidImageName,
-  isValidTag,
-  parse,
-  parseBucketLocation,
-  parseImageLocation,
-  parseRegistryReference,
-  parseTransportReference,
-} from '../../src/ref/index.js';
+import { MAX_REFERENCE_LENGTH, isValidImageName, isValidTag, parse, parseBucketLocation, parseImageLocation, parseRegistryReference, parseTransportReference } from '../../src/ref/index.js';
 import { expectInvalid } from './expect-invalid.js';
 
 const PARSERS = {

@@ -48,11 +48,7 @@ describe('createByteCounter', () => {
         callback();
       },
     });
-    const error = await pipeline(
-      Readable.from(parts.map((p) => Buffer.from(p))),
-      createByteCounter({ size: 6 }),
-      sink,
-    ).catch((e: unknown) => e);
+    const error = await pipeline(Readable.from(parts.map((p) => Buffer.from(p))), createByteCounter({ size: 6 }), sink).catch((e: unknown) => e);
     expect(S3loError.isInstance(error, 'SIZE_MISMATCH')).toBe(true);
     expect((error as Error).message).toMatch(message);
     expect(finished).toBe(false);

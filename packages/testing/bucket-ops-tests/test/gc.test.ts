@@ -349,7 +349,7 @@ describe('gc run markers (the handshake with pushes, see gc-runs.ts)', () => {
         },
       }).then((result) => ({ result, finishedFirst: runFinished }));
       // Waits for the event itself (a fixed pause here missed it on a busy machine).
-      await (await deleting);
+      await await deleting;
       expect(await bucket.store.statBlob(shared.digest)).toBeUndefined();
       runFinished = true;
       await run.finish();

@@ -60,9 +60,7 @@ describe('stats on a local bucket', () => {
     // Blobs: 2 configs + shared layer + 2 child manifests, and other's config + layer.
     expect(team.uniqueBlobs).toBe(7);
     expect(team.actualBytes).toBe(all.actualBytes);
-    expect(all.actualBytes).toBe(
-      amd64.config.size + arm64.config.size + 2000 + amd64.bytes.length + arm64.bytes.length + other.config.size + 50,
-    );
+    expect(all.actualBytes).toBe(amd64.config.size + arm64.config.size + 2000 + amd64.bytes.length + arm64.bytes.length + other.config.size + 50);
     expect(all.savedBytes).toBe(Math.max(0, all.logicalBytes - all.actualBytes));
   });
 });

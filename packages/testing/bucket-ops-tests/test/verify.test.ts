@@ -49,8 +49,7 @@ async function pushIndexBoth(image: string, tag: string, shared = layer(500)) {
   return make(bucket, amd, arm, cfgs);
 }
 
-const push = (imageAndTag: string, extra: Record<string, unknown> = {}) =>
-  copy(source.ref(imageAndTag), bucket.ref(imageAndTag), { registry: bucket.registry, ...extra });
+const push = (imageAndTag: string, extra: Record<string, unknown> = {}) => copy(source.ref(imageAndTag), bucket.ref(imageAndTag), { registry: bucket.registry, ...extra });
 
 async function storedDigest(digest: Digest): Promise<string> {
   return blobOf(await readFile(join(bucket.dir, ...blobKey(digest).split('/')))).digest;

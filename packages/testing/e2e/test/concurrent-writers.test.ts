@@ -55,9 +55,7 @@ describe('several copies writing to one place at once', () => {
     await push(other.ref, bucketRef(bucket, 'other', 'v1'), { registry });
     const out = join(work, 'out');
     const tags = ['t1', 't2', 't3', 't4', 't5', 't6'];
-    const settled = await Promise.allSettled(
-      tags.map((tag, i) => pull(bucketRef(bucket, i % 2 === 0 ? 'app' : 'other', 'v1'), `oci:${out}:${tag}`, { registry })),
-    );
+    const settled = await Promise.allSettled(tags.map((tag, i) => pull(bucketRef(bucket, i % 2 === 0 ? 'app' : 'other', 'v1'), `oci:${out}:${tag}`, { registry })));
     const succeeded = tags.filter((_, i) => settled[i]?.status === 'fulfilled');
     const named = (await layoutEntries(out)).map((entry) => entry.annotations?.['org.opencontainers.image.ref.name']);
     // A pull may fail, but one that reports success must have made its tag visible.

@@ -51,10 +51,7 @@ describe('gc', () => {
   beforeAll(async () => {
     assertToolsInstalled();
     dir = await makeTempDir('gc');
-    [base, other] = await Promise.all([
-      buildSingleImage({ dir: join(dir, 'base'), gzip: true }),
-      buildSingleImage({ dir: join(dir, 'other'), gzip: false }),
-    ]);
+    [base, other] = await Promise.all([buildSingleImage({ dir: join(dir, 'base'), gzip: true }), buildSingleImage({ dir: join(dir, 'other'), gzip: false })]);
     derived = await deriveImage(base, 'v2');
     baseBlobs = await layoutReachable(base.layout, await skopeoRaw(base.ref));
     derivedBlobs = await layoutReachable(derived.layout, await skopeoRaw(derived.ref));
@@ -125,7 +122,11 @@ describe('gc', () => {
     const oldOrphans = await writeOrphans(bucket, 'old', 3);
     const newOrphans = await writeOrphans(bucket, 'new', 4);
     // Everything is two hours old except the new orphans: age matters only for unreferenced blobs.
-    await age(bucket, [...baseBlobs, ...oldOrphans].map((d) => blobKeyOf(d.digest)), 2 * HOUR);
+    await age(
+      bucket,
+      [...baseBlobs, ...oldOrphans].map((d) => blobKeyOf(d.digest)),
+      2 * HOUR,
+    );
 
     const collected = await gc(bucketLocation(bucket), { registry });
     expect(collected).toMatchObject({
@@ -259,7 +260,10 @@ describe('gc', () => {
       const pulled = await pull(bucketRef(bucket, 'app', 'v1'), `oci:${out}:v1`, { registry });
       expect(pulled.digest, context).toBe(sha256Digest(await skopeoRaw(base.ref)));
       expect(await layoutBlobProblems(out, baseBlobs), context).toEqual([]);
-      expect((await listFiles(bucket)).filter((key) => key.startsWith('leases/')), context).toEqual([]);
+      expect(
+        (await listFiles(bucket)).filter((key) => key.startsWith('leases/')),
+        context,
+      ).toEqual([]);
     }
   });
 });

@@ -129,7 +129,10 @@ describe.each(targets())('SIGKILL mid-push: $name', (target) => {
         trial.step('check the bucket after the final push');
         const after = await checkBucket(bucket);
         expectAfterKill(after, image, 'after the final push');
-        expect(after.tags.map((t) => t.key), 'the tag after the final push').toEqual([tagKeyOf(IMAGE, TAG)]);
+        expect(
+          after.tags.map((t) => t.key),
+          'the tag after the final push',
+        ).toEqual([tagKeyOf(IMAGE, TAG)]);
         for (const d of [...image.contents, ...image.children]) expect(after.blobs.has(d.digest), `blob ${d.digest} after the final push`).toBe(true);
 
         // A clean (grace 0) killed at a seeded storage call, with the

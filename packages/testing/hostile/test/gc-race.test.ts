@@ -40,7 +40,10 @@ beforeAll(async () => {
   const b = await buildImage(layout, [base, layer('b', 9 * KiB)]);
   const c = await buildImage(layout, [base, middle]);
   const tagged = { old, keep, a, b, c };
-  await writeTags(layout, Object.entries(tagged).map(([tag, image]) => ({ tag, top: image.manifest })));
+  await writeTags(
+    layout,
+    Object.entries(tagged).map(([tag, image]) => ({ tag, top: image.manifest })),
+  );
   images = {
     old: pushable(layout, 'old', old),
     keep: pushable(layout, 'keep', keep),
@@ -59,7 +62,7 @@ describe.each(targets())('pushes racing gc: $name', (target) => {
       const bucket = await target.newBucket('gc-race');
       const options = { registry, backendOptions: bucket.backendOptions };
       try {
-        trial.step('set up: a kept tag, and the racers\' blobs stored but unreferenced');
+        trial.step("set up: a kept tag, and the racers' blobs stored but unreferenced");
         await push(images.keep.ref, bucket.ref('keep', 'v1'), options);
         await push(images.old.ref, bucket.ref('old', 'v1'), options);
         await deleteImage(bucket.ref('old', 'v1'), options);
@@ -74,13 +77,25 @@ describe.each(targets())('pushes racing gc: $name', (target) => {
 
         trial.step('race');
         const settle = <T>(actor: string, run: () => Promise<T>) =>
-          run().then(
-            (value) => ({ ok: true as const, value }),
-            (error: unknown) => ({ ok: false as const, error }),
-          ).finally(() => plan.finished(actor));
+          run()
+            .then(
+              (value) => ({ ok: true as const, value }),
+              (error: unknown) => ({ ok: false as const, error }),
+            )
+            .finally(() => plan.finished(actor));
         const [pushed, collected] = await Promise.all([
-          Promise.all(racers.map((r) => settle(r.actor, () => push(r.image.ref, bucket.ref('app', r.tag), { registry: plan.registryFor(r.actor), backendOptions: bucket.backendOptions, concurrency: rng.int(1, 4), gcPollMs: 20 })))),
-          Promise.all(collectors.map((g) => settle(g.actor, () => gc(bucket.url, { registry: plan.registryFor(g.actor), backendOptions: bucket.backendOptions, gracePeriodMs: 0, batchSize: g.batchSize })))),
+          Promise.all(
+            racers.map((r) =>
+              settle(r.actor, () =>
+                push(r.image.ref, bucket.ref('app', r.tag), { registry: plan.registryFor(r.actor), backendOptions: bucket.backendOptions, concurrency: rng.int(1, 4), gcPollMs: 20 }),
+              ),
+            ),
+          ),
+          Promise.all(
+            collectors.map((g) =>
+              settle(g.actor, () => gc(bucket.url, { registry: plan.registryFor(g.actor), backendOptions: bucket.backendOptions, gracePeriodMs: 0, batchSize: g.batchSize })),
+            ),
+          ),
         ]);
 
         trial.step('outcomes');

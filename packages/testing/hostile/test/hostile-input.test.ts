@@ -184,13 +184,22 @@ async function hostileArchive(rng: Rng, absolute: string): Promise<{ bytes: Buff
     case 'middle-dotdot':
       return { bytes: buildTar(withEntry({ name: 'blobs/../../evil', data: Buffer.from('x') })), what: 'an entry blobs/../../evil', mayBeWhole: false };
     case 'symlink-blob':
-      return { bytes: buildTar(replaceBlob({ type: 'symlink', linkname: rng.pick(['/etc/passwd', '../../../etc/passwd', absolute]) })), what: 'a blob that is a symlink out', mayBeWhole: false, lazy };
+      return {
+        bytes: buildTar(replaceBlob({ type: 'symlink', linkname: rng.pick(['/etc/passwd', '../../../etc/passwd', absolute]) })),
+        what: 'a blob that is a symlink out',
+        mayBeWhole: false,
+        lazy,
+      };
     case 'hardlink-out':
       return { bytes: buildTar(replaceBlob({ type: 'link', linkname: rng.pick(['/etc/passwd', '../outside']) })), what: 'a blob that is a hard link out', mayBeWhole: false, lazy };
     case 'duplicate-index':
       return { bytes: buildTar(withEntry({ name: 'index.json', data: Buffer.from('{"schemaVersion":2,"manifests":[]}') })), what: 'two index.json', mayBeWhole: false };
     case 'size-lie':
-      return { bytes: buildTar([...entries, { name: 'blobs/sha256/tail', data: Buffer.from('short'), declaredSize: rng.int(10_000, 2 ** 33) }], { end: false }), what: 'a header announcing more than the file holds', mayBeWhole: false };
+      return {
+        bytes: buildTar([...entries, { name: 'blobs/sha256/tail', data: Buffer.from('short'), declaredSize: rng.int(10_000, 2 ** 33) }], { end: false }),
+        what: 'a header announcing more than the file holds',
+        mayBeWhole: false,
+      };
     case 'cut': {
       const whole = buildTar(entries);
       const at = rng.int(0, whole.length - 1025);
@@ -247,7 +256,8 @@ async function layoutTrial(trial: Trial, tally: Tally, target: Target): Promise<
     if (spoiled.expect === 'nothing written') {
       expect(await bucket.keys(), 'the bucket after a refused push').toEqual([]);
     } else {
-      if ((await bucket.keys()).length > 0) bump(tally, `refused after other blobs were written (${/content|longer|shorter|flipped/.test(spoiled.what) ? 'content lie, found while streaming' : 'bad file type or link'})`);
+      if ((await bucket.keys()).length > 0)
+        bump(tally, `refused after other blobs were written (${/content|longer|shorter|flipped/.test(spoiled.what) ? 'content lie, found while streaming' : 'bad file type or link'})`);
       const check = await checkBucket(bucket);
       expectSound(check, 'the bucket after the failed push');
       expect(check.tags, 'tags after the failed push').toEqual([]);
@@ -330,8 +340,14 @@ async function referenceTrial(trial: Trial, tally: Tally): Promise<void> {
     }
     const bucket = localBucket(bucketDir, bucketDir);
     const tag = tagKeyOf(parsed.image, parsed.tag as string);
-    expect((await bucket.keys()).filter((k) => !k.startsWith('blobs/')), 'the only key besides blobs').toEqual([tag]);
-    expect(files.every((f) => f.startsWith('bucket/')), 'nothing outside the bucket').toBe(true);
+    expect(
+      (await bucket.keys()).filter((k) => !k.startsWith('blobs/')),
+      'the only key besides blobs',
+    ).toEqual([tag]);
+    expect(
+      files.every((f) => f.startsWith('bucket/')),
+      'nothing outside the bucket',
+    ).toBe(true);
   } finally {
     await rm(sandbox, { recursive: true, force: true });
   }

@@ -167,7 +167,14 @@ async function oneTrial(trial: Trial, tally: Tally, target: Target): Promise<voi
     // exactly what the tag now holds.
     const digestRef = bucket.ref('app', 'v1').replace(/:v1$/, `@${image.top.digest}`);
     const source = victim.kind === 'tag' && rng.chance(0.5) ? digestRef : bucket.ref('app', 'v1');
-    const expected = victim.kind === 'tag' ? (source === digestRef ? ['NOT_FOUND'] : ['INVALID_MANIFEST', 'INVALID_DIGEST', 'NOT_FOUND', ...BLOB_FAILURES]) : tamper === 'delete' ? ['NOT_FOUND'] : BLOB_FAILURES;
+    const expected =
+      victim.kind === 'tag'
+        ? source === digestRef
+          ? ['NOT_FOUND']
+          : ['INVALID_MANIFEST', 'INVALID_DIGEST', 'NOT_FOUND', ...BLOB_FAILURES]
+        : tamper === 'delete'
+          ? ['NOT_FOUND']
+          : BLOB_FAILURES;
     const layout = join(out, 'layout');
     let layoutBefore: Buffer | undefined;
     if (op === 'pull-oci-existing') {

@@ -41,7 +41,10 @@ describe('the packed packages', () => {
       expect(manifest, `${name}: a workspace: range was published`).not.toContain('workspace:');
       const files = await readdir(dir, { recursive: true });
       expect(files, name).toEqual(expect.arrayContaining(['LICENSE', 'README.md']));
-      expect(files.filter((file) => file.endsWith('.map')), `${name} ships source maps`).toEqual([]);
+      expect(
+        files.filter((file) => file.endsWith('.map')),
+        `${name} ships source maps`,
+      ).toEqual([]);
     }
     const plugin = JSON.parse(await readFile(join(project.dir, 'node_modules/@s3lo/backend-local/package.json'), 'utf8')) as { peerDependencies: Record<string, string> };
     expect(plugin.peerDependencies['@s3lo/core']).toBe('>=0.1.0 <1');

@@ -21,7 +21,10 @@ function exampleBlocks(markdown: string): Map<string, string> {
 /** Every file of the example package that is its source: what git tracks or would track (not dist/, node_modules/, .turbo/). */
 function exampleFiles(dir: string): string[] {
   const listed = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '-z', '.'], { cwd: dir, encoding: 'utf8' });
-  return listed.split('\0').filter((path) => path !== '' && existsSync(join(dir, path))).sort();
+  return listed
+    .split('\0')
+    .filter((path) => path !== '' && existsSync(join(dir, path)))
+    .sort();
 }
 
 /**

@@ -18,7 +18,10 @@ function expectOneErrorLine(result: CliRun): string {
   expect(lines.length, result.stderr).toBeGreaterThanOrEqual(1);
   expect(lines.length, result.stderr).toBeLessThanOrEqual(2);
   expect(lines[0]).toMatch(/^error: /);
-  expect(lines.slice(1).every((line) => line.startsWith('hint: ')), result.stderr).toBe(true);
+  expect(
+    lines.slice(1).every((line) => line.startsWith('hint: ')),
+    result.stderr,
+  ).toBe(true);
   return lines[0]!;
 }
 

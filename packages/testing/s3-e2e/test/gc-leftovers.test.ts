@@ -148,9 +148,7 @@ describe.runIf(server !== undefined)('ceph-rgw: leftovers of killed pushes and c
     // Fifteen minutes later, as the store sees it: the lease was never renewed and has expired.
     const body = await (await adminClient(server!).send(new GetObjectCommand({ Bucket: bucket, Key: leaseKeys[0] }))).Body!.transformToString();
     const lease = JSON.parse(body) as Record<string, unknown>;
-    await adminClient(server!).send(
-      new PutObjectCommand({ Bucket: bucket, Key: leaseKeys[0], Body: JSON.stringify({ ...lease, expires: new Date(Date.now() - MIN).toISOString() }) }),
-    );
+    await adminClient(server!).send(new PutObjectCommand({ Bucket: bucket, Key: leaseKeys[0], Body: JSON.stringify({ ...lease, expires: new Date(Date.now() - MIN).toISOString() }) }));
     const cleaned = await s3lo(['clean', `s3://${bucket}`, '--grace', '0s', '--confirm', '-o', 'json', ...endpoint], credentials);
     expect(cleaned.code, cleaned.stderr).toBe(0);
     const result = JSON.parse(cleaned.stdout) as { leases: Record<string, number>; uploads: Record<string, unknown> };

@@ -87,9 +87,7 @@ describe.runIf(server !== undefined)('ceph-rgw: large layers', () => {
       expect((await layoutTagBytes(out, 'v1')).equals(big.manifestBytes)).toBe(true);
 
       const mibps = (ms: number): string => `${(layer.size / MiB / (ms / 1000)).toFixed(0)} MiB/s`;
-      console.log(
-        `1 GiB image on Ceph RGW: made in ${seconds(made)}; push ${seconds(pushMs)} (${mibps(pushMs)}); pull ${seconds(pullMs)} (${mibps(pullMs)})`,
-      );
+      console.log(`1 GiB image on Ceph RGW: made in ${seconds(made)}; push ${seconds(pushMs)} (${mibps(pushMs)}); pull ${seconds(pullMs)} (${mibps(pullMs)})`);
     } finally {
       await removeBucket(server!, bucket);
       await removeDir(join(dir, 'big'));

@@ -10,20 +10,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { awsSdk } from './aws-sdk.js';
 import { s3ClientConfig, withBucketHelper } from './client.js';
-import {
-  freePorts,
-  httpAnswers,
-  makeTempDir,
-  type ManagedProcess,
-  registerDir,
-  run,
-  serverEnv,
-  spawnDaemon,
-  startWatchdog,
-  stopAll,
-  tails,
-  waitUntil,
-} from './process.js';
+import { freePorts, httpAnswers, makeTempDir, type ManagedProcess, registerDir, run, serverEnv, spawnDaemon, startWatchdog, stopAll, tails, waitUntil } from './process.js';
 import { CAPABILITIES, type S3ServerInfo, type S3TestServer, type StartOptions } from './types.js';
 
 export interface CephRgwOptions extends StartOptions {
@@ -170,10 +157,7 @@ async function startOnce(options: CephRgwOptions, deadline: number): Promise<Att
 
     // The OSD id comes from the mon; the OSD's store does not need it.
     const ceph = ['-c', conf, '--connect-timeout', String(Math.ceil(remaining() / 1000))];
-    const [osdId] = await Promise.all([
-      cmd('ceph', [...ceph, 'osd', 'create']).then((out) => out.trim()),
-      cmd('ceph-osd', ['-c', conf, '-i', '0', '--mkfs', '--no-mon-config']),
-    ]);
+    const [osdId] = await Promise.all([cmd('ceph', [...ceph, 'osd', 'create']).then((out) => out.trim()), cmd('ceph-osd', ['-c', conf, '-i', '0', '--mkfs', '--no-mon-config'])]);
     if (osdId !== '0') throw new Error(`expected OSD id 0, the mon gave ${JSON.stringify(osdId)}`);
     processes.push(spawnDaemon('ceph-osd', 'ceph-osd', ['-f', '-c', conf, '-i', '0'], { dir: d, logPath: join(d, 'log', 'osd.out'), env }));
     // radosgw creates its pools itself and waits until their PGs are active.

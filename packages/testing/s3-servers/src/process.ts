@@ -104,11 +104,7 @@ export async function tails(paths: string[], lines = 25): Promise<string> {
 }
 
 /** Runs a command to completion (bounded), returns stdout; the error carries stderr. */
-export function run(
-  command: string,
-  args: string[],
-  options: { timeoutMs: number; env?: NodeJS.ProcessEnv; cwd?: string },
-): Promise<string> {
+export function run(command: string, args: string[], options: { timeoutMs: number; env?: NodeJS.ProcessEnv; cwd?: string }): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile(
       command,
@@ -262,12 +258,7 @@ export class ManagedProcess {
  * can be killed), stdout and stderr appended to `logPath`, and records the
  * group in DIR/.pgids for the watchdog.
  */
-export function spawnDaemon(
-  name: string,
-  command: string,
-  args: string[],
-  options: { dir: string; logPath: string; env?: NodeJS.ProcessEnv; cwd?: string },
-): ManagedProcess {
+export function spawnDaemon(name: string, command: string, args: string[], options: { dir: string; logPath: string; env?: NodeJS.ProcessEnv; cwd?: string }): ManagedProcess {
   const fd = openSync(options.logPath, 'a');
   let child: ChildProcess;
   try {
@@ -297,11 +288,7 @@ export function assertAlive(processes: ManagedProcess[]): void {
 }
 
 /** Polls `check` until it returns true; bounded by the deadline; fails fast when a daemon died. */
-export async function waitUntil(
-  what: string,
-  check: () => Promise<boolean>,
-  options: { deadline: number; intervalMs?: number; processes?: ManagedProcess[] },
-): Promise<void> {
+export async function waitUntil(what: string, check: () => Promise<boolean>, options: { deadline: number; intervalMs?: number; processes?: ManagedProcess[] }): Promise<void> {
   for (;;) {
     assertAlive(options.processes ?? []);
     if (await check()) return;

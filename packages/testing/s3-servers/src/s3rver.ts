@@ -6,19 +6,7 @@
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { withBucketHelper } from './client.js';
-import {
-  freePort,
-  httpAnswers,
-  makeTempDir,
-  type ManagedProcess,
-  registerDir,
-  serverEnv,
-  spawnDaemon,
-  startWatchdog,
-  stopAll,
-  tails,
-  waitUntil,
-} from './process.js';
+import { freePort, httpAnswers, makeTempDir, type ManagedProcess, registerDir, serverEnv, spawnDaemon, startWatchdog, stopAll, tails, waitUntil } from './process.js';
 import { CAPABILITIES, type S3ServerInfo, type S3TestServer, type StartOptions } from './types.js';
 
 export interface S3rverOptions extends StartOptions {

@@ -16,9 +16,7 @@ import type { S3ServerKind, S3TestServer } from './types.js';
 export function injectS3Servers(): S3TestServer[] {
   const infos = inject(PROVIDED_KEY);
   if (!Array.isArray(infos)) {
-    throw new Error(
-      'No S3 test servers were provided: add "@s3lo/s3-servers/global-setup" to test.globalSetup in vitest.config.ts',
-    );
+    throw new Error('No S3 test servers were provided: add "@s3lo/s3-servers/global-setup" to test.globalSetup in vitest.config.ts');
   }
   return infos.map((info) => withBucketHelper(info, async () => {}));
 }

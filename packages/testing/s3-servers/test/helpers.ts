@@ -18,7 +18,12 @@ export function processesMentioning(text: string): Promise<string[]> {
     execFile('pgrep', ['-af', '--', text], (error, stdout) => {
       // pgrep exits 1 when nothing matches.
       if (error && error.code !== 1) reject(error);
-      else resolve(String(stdout).split('\n').filter((line) => line.trim() !== ''));
+      else
+        resolve(
+          String(stdout)
+            .split('\n')
+            .filter((line) => line.trim() !== ''),
+        );
     });
   });
 }

@@ -6,16 +6,7 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  assertCephInstalled,
-  checkDockerEngine,
-  DockerUnreachableError,
-  freePort,
-  selectS3Servers,
-  serverEnv,
-  startMinioContainer,
-  startS3Servers,
-} from '../src/index.js';
+import { assertCephInstalled, checkDockerEngine, DockerUnreachableError, freePort, selectS3Servers, serverEnv, startMinioContainer, startS3Servers } from '../src/index.js';
 
 describe('selectS3Servers', () => {
   it('defaults to the two local servers', () => {
@@ -44,9 +35,7 @@ describe('selectS3Servers', () => {
   });
 
   it('refuses unknown names and says what is accepted', () => {
-    expect(() => selectS3Servers({ S3LO_TEST_S3: 'minio' })).toThrow(
-      /S3LO_TEST_S3="minio": unknown S3 server "minio"; use a comma-separated list of ceph-rgw, s3rver, minio-container/,
-    );
+    expect(() => selectS3Servers({ S3LO_TEST_S3: 'minio' })).toThrow(/S3LO_TEST_S3="minio": unknown S3 server "minio"; use a comma-separated list of ceph-rgw, s3rver, minio-container/);
     expect(() => selectS3Servers({ S3LO_TEST_S3: 's3rver,aws' })).toThrow(/unknown S3 server "aws"/);
   });
 });

@@ -54,9 +54,7 @@ describe.each(servers)('$kind', (server) => {
     await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'rt/small', Body: 'hello' }));
     // A stream of known length: with the default checksum settings the SDK
     // would send it aws-chunked (s3rver stores the framing, Ceph says 411).
-    await client.send(
-      new PutObjectCommand({ Bucket: bucket, Key: 'rt/big', Body: Readable.from([big.subarray(0, 1000), big.subarray(1000)]), ContentLength: big.length }),
-    );
+    await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'rt/big', Body: Readable.from([big.subarray(0, 1000), big.subarray(1000)]), ContentLength: big.length }));
     const small = await client.send(new GetObjectCommand({ Bucket: bucket, Key: 'rt/small' }));
     expect(await small.Body?.transformToString()).toBe('hello');
     const got = Buffer.from((await (await client.send(new GetObjectCommand({ Bucket: bucket, Key: 'rt/big' }))).Body?.transformToByteArray()) ?? []);
@@ -86,9 +84,10 @@ describe.each(servers)('$kind', (server) => {
 
   it(`IfNoneMatch '*' on an existing key: ${CAPABILITIES[server.kind].conditionalCreate ? '412' : 'ignored (overwrites)'}`, async () => {
     await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'cond/k', Body: 'first' }));
-    const outcome = await client
-      .send(new PutObjectCommand({ Bucket: bucket, Key: 'cond/k', Body: 'second', IfNoneMatch: '*' }))
-      .then(() => 'written' as const, (e: unknown) => e);
+    const outcome = await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'cond/k', Body: 'second', IfNoneMatch: '*' })).then(
+      () => 'written' as const,
+      (e: unknown) => e,
+    );
     const body = await (await client.send(new GetObjectCommand({ Bucket: bucket, Key: 'cond/k' }))).Body?.transformToString();
     if (server.capabilities.conditionalCreate) {
       expect(statusOf(outcome)).toBe(412);

@@ -44,8 +44,7 @@ class DockerArchiveSink extends ArchiveSink {
   constructor(location: DockerArchiveLocation, repoTags: readonly string[], target: string, spool: BlobSpool) {
     super(target, spool);
     this.#repoTags = repoTags;
-    this.description =
-      location.reference === undefined ? `docker-archive:${location.path}` : `docker-archive:${location.path}:${location.reference.familiarString()}`;
+    this.description = location.reference === undefined ? `docker-archive:${location.path}` : `docker-archive:${location.path}:${location.reference.familiarString()}`;
   }
 
   // Layers are stored uncompressed in a docker archive; decompressing on
@@ -91,9 +90,13 @@ class DockerArchiveSink extends ArchiveSink {
     const files = new Map<Digest, { path: string; size: number }>();
     for (const [i, layer] of layers.entries()) {
       if (!isLayerMediaType(layer.mediaType)) {
-        throw new S3loError(ErrorCode.UNSUPPORTED, `${this.description}: layer ${i + 1} has media type ${quote(layer.mediaType)}, not an image layer; only container images fit a docker archive`, {
-          details: { digest: layer.digest, mediaType: layer.mediaType },
-        });
+        throw new S3loError(
+          ErrorCode.UNSUPPORTED,
+          `${this.description}: layer ${i + 1} has media type ${quote(layer.mediaType)}, not an image layer; only container images fit a docker archive`,
+          {
+            details: { digest: layer.digest, mediaType: layer.mediaType },
+          },
+        );
       }
       const blob = this.spool.get(layer.digest);
       if (blob === undefined) throw notWritten(layer.digest, 'layer', this.description);

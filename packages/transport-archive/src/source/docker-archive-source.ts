@@ -1,27 +1,8 @@
 import { pipeline as pipelineCallback, Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import {
-  ErrorCode,
-  S3loError,
-  createDigestVerifier,
-  createDigester,
-  isAbortError,
-  parseDigest,
-  sha256Digest,
-  throwIfAborted,
-  type Digest,
-} from '@s3lo/core';
+import { ErrorCode, S3loError, createDigestVerifier, createDigester, isAbortError, parseDigest, sha256Digest, throwIfAborted, type Digest } from '@s3lo/core';
 import type { ImageSource, ManifestBytes, TransportOpenOptions } from '@s3lo/core/image';
-import {
-  MAX_CONFIG_BYTES,
-  MAX_MANIFEST_BYTES,
-  MediaType,
-  parseImageConfig,
-  parseImageIndex,
-  parseManifestDocument,
-  type Descriptor,
-  type ImageManifest,
-} from '@s3lo/core/oci';
+import { MAX_CONFIG_BYTES, MAX_MANIFEST_BYTES, MediaType, parseImageConfig, parseImageIndex, parseManifestDocument, type Descriptor, type ImageManifest } from '@s3lo/core/oci';
 import { parseRegistryReference, type RegistryReference } from '@s3lo/core/ref';
 import type { CallOptions } from '@s3lo/core/storage';
 import { MAGIC_BYTES, sniffCompression } from '../compression.js';
@@ -83,8 +64,7 @@ export async function openDockerArchiveSource(location: DockerArchiveLocation, o
     const layerEntries = item.layers.map((name, i) => archive.resolveFile(name, `layer ${i + 1}`));
     const configDigest = sha256Digest(configBytes);
     const image =
-      (await embeddedImage(archive, configDigest, configBytes, item.layers, signal)) ??
-      (await synthesisedImage(archive, configDigest, configBytes, layerEntries, diffIds, signal));
+      (await embeddedImage(archive, configDigest, configBytes, item.layers, signal)) ?? (await synthesisedImage(archive, configDigest, configBytes, layerEntries, diffIds, signal));
     return new DockerArchiveSource(describe(location), archive, image.manifest, image.blobs);
   } catch (error) {
     await archive.close().catch(() => undefined);
@@ -242,11 +222,7 @@ async function embeddedImage(
 }
 
 function describesImage(manifest: ImageManifest, configDigest: Digest, layerNames: readonly string[]): boolean {
-  return (
-    manifest.config.digest === configDigest &&
-    manifest.layers.length === layerNames.length &&
-    manifest.layers.every((layer, i) => blobEntryName(layer.digest) === layerNames[i])
-  );
+  return manifest.config.digest === configDigest && manifest.layers.length === layerNames.length && manifest.layers.every((layer, i) => blobEntryName(layer.digest) === layerNames[i]);
 }
 
 /** The image made from `manifest.json` and the files it names (see {@link openDockerArchiveSource}). */

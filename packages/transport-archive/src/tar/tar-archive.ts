@@ -141,11 +141,9 @@ export class TarArchive {
     }
     const resolved = this.#entries.get(target.name);
     if (resolved === undefined) {
-      throw new S3loError(
-        ErrorCode.NOT_FOUND,
-        `${what} ${quote(name)} is a ${entry.kind} to ${quote(target.name)}, which is not in the archive ${quote(this.path)}`,
-        { details: { archive: this.path, entry: name, linkTarget: target.name } },
-      );
+      throw new S3loError(ErrorCode.NOT_FOUND, `${what} ${quote(name)} is a ${entry.kind} to ${quote(target.name)}, which is not in the archive ${quote(this.path)}`, {
+        details: { archive: this.path, entry: name, linkTarget: target.name },
+      });
     }
     if (resolved.kind !== 'file') {
       throw invalidArchive(this.path, `${what} ${quote(name)} is a ${entry.kind} to ${quote(target.name)}, which is not a regular file (links are followed once)`, {
@@ -322,9 +320,7 @@ async function indexEntries(path: string, handle: FileHandle, fileSize: number, 
     }
 
     const rawName = pickName(header.path ?? '', pax?.path, longPath, () => fail(`the entry at offset ${offset} has a pax path and a different GNU long name`));
-    const rawLink = pickName(header.linkpath ?? '', pax?.linkpath, longLink, () =>
-      fail(`the entry at offset ${offset} has a pax link path and a different GNU long link name`),
-    );
+    const rawLink = pickName(header.linkpath ?? '', pax?.linkpath, longLink, () => fail(`the entry at offset ${offset} has a pax link path and a different GNU long link name`));
     pax = undefined;
     longPath = undefined;
     longLink = undefined;

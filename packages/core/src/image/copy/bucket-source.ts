@@ -30,8 +30,7 @@ export class BucketImageSource implements ImageSource {
    */
   async readManifest(options: CallOptions = {}): Promise<ManifestBytes> {
     const { image, tag, digest: wanted } = this.location;
-    const { bytes, digest } =
-      wanted === undefined ? await this.store.readTag(image, tag ?? 'latest', options) : await findByDigest(this.store, this.location, options.signal);
+    const { bytes, digest } = wanted === undefined ? await this.store.readTag(image, tag ?? 'latest', options) : await findByDigest(this.store, this.location, options.signal);
     return { bytes, digest, mediaType: parseManifestDocument(bytes).mediaType };
   }
 

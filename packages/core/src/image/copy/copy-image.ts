@@ -133,22 +133,17 @@ export async function copyImage(source: ImageSource, sink: ImageSink, options: C
       return found;
     };
     const limit = Math.min(options.concurrency ?? DEFAULT_COPY_CONCURRENCY, sink.maxConcurrentWrites ?? Infinity);
-    await mapConcurrent(
-      largestFirst(plan.blobs),
-      limit,
-      signal,
-      async (blob) => {
-        if ((await existing(blob, true)) === 'sound') {
-          blobsSkipped++;
-          options.onBlob?.(blob.digest, blob.size, true);
-          return;
-        }
-        if (!(await sink.copyBlobFrom?.(source, blob, { signal }))) await streamBlob(source, sink, blob, options);
-        blobsCopied++;
-        bytesCopied += blob.size;
-        options.onBlob?.(blob.digest, blob.size, false);
-      },
-    );
+    await mapConcurrent(largestFirst(plan.blobs), limit, signal, async (blob) => {
+      if ((await existing(blob, true)) === 'sound') {
+        blobsSkipped++;
+        options.onBlob?.(blob.digest, blob.size, true);
+        return;
+      }
+      if (!(await sink.copyBlobFrom?.(source, blob, { signal }))) await streamBlob(source, sink, blob, options);
+      blobsCopied++;
+      bytesCopied += blob.size;
+      options.onBlob?.(blob.digest, blob.size, false);
+    });
 
     for (const child of plan.children) {
       throwIfAborted(signal);
@@ -159,11 +154,21 @@ export async function copyImage(source: ImageSource, sink: ImageSink, options: C
       await sink.writeChildManifest(child.descriptor, child.bytes, { signal });
     }
     throwIfAborted(signal);
-    const again = new Set(await sink.beforeCommit?.([...plan.blobs, ...plan.children.map((c) => c.descriptor)].map((d) => d.digest), { signal }));
+    const again = new Set(
+      await sink.beforeCommit?.(
+        [...plan.blobs, ...plan.children.map((c) => c.descriptor)].map((d) => d.digest),
+        { signal },
+      ),
+    );
     if (again.size > 0) {
       // A garbage collection deleted some while we copied (it could not know
       // we were about to reuse them): write them again.
-      await mapConcurrent(plan.blobs.filter((b) => again.has(b.digest)), limit, signal, (blob) => streamBlob(source, sink, blob, options));
+      await mapConcurrent(
+        plan.blobs.filter((b) => again.has(b.digest)),
+        limit,
+        signal,
+        (blob) => streamBlob(source, sink, blob, options),
+      );
       for (const child of plan.children.filter((c) => again.has(c.descriptor.digest))) {
         await sink.writeChildManifest(child.descriptor, child.bytes, { signal });
       }

@@ -111,11 +111,9 @@ async function readChildren(source: ImageSource, descriptors: readonly Descripto
     const bytes = await source.readChildManifest(descriptor, options);
     const actual = sha256Digest(bytes);
     if (actual !== descriptor.digest || bytes.length !== descriptor.size) {
-      throw new S3loError(
-        ErrorCode.DIGEST_MISMATCH,
-        `child manifest ${descriptor.digest} of ${source.description} is ${bytes.length} bytes hashing to ${actual}`,
-        { details: { expected: descriptor.digest, actual } },
-      );
+      throw new S3loError(ErrorCode.DIGEST_MISMATCH, `child manifest ${descriptor.digest} of ${source.description} is ${bytes.length} bytes hashing to ${actual}`, {
+        details: { expected: descriptor.digest, actual },
+      });
     }
     const document = parseManifestDocument(bytes);
     if (document.kind !== 'manifest') {

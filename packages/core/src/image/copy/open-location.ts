@@ -24,9 +24,7 @@ export async function openSource(location: ImageLocation, options: OpenLocationO
     case 'oci':
       return openOciLayoutSource(location, { signal: options.signal });
     default:
-      return (options.registry ?? defaultRegistry)
-        .transportFor(location.kind)
-        .openSource(location, { ...options.transportOptions, signal: options.signal });
+      return (options.registry ?? defaultRegistry).transportFor(location.kind).openSource(location, { ...options.transportOptions, signal: options.signal });
   }
 }
 
@@ -46,8 +44,6 @@ export async function openSink(location: ImageLocation, options: OpenLocationOpt
     case 'oci':
       return openOciLayoutSink(location, { signal: options.signal });
     default:
-      return (options.registry ?? defaultRegistry)
-        .transportFor(location.kind)
-        .openSink(location, { ...options.transportOptions, signal: options.signal });
+      return (options.registry ?? defaultRegistry).transportFor(location.kind).openSink(location, { ...options.transportOptions, signal: options.signal });
   }
 }

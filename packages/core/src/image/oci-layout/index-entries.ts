@@ -51,11 +51,9 @@ export function selectEntry(index: ImageIndex, tag: string | undefined, layout: 
   if (entry === undefined) throw new Error('unreachable: an entry was selected');
   if (!isManifestMediaType(entry.mediaType) && !isIndexMediaType(entry.mediaType)) {
     const shown = entry.mediaType.length > 100 ? `${entry.mediaType.slice(0, 97)}...` : entry.mediaType;
-    throw new S3loError(
-      ErrorCode.UNSUPPORTED,
-      `${describeEntry(entry)} of OCI layout ${layout} is ${JSON.stringify(shown)}, not an image manifest or index`,
-      { details: { layout, mediaType: shown } },
-    );
+    throw new S3loError(ErrorCode.UNSUPPORTED, `${describeEntry(entry)} of OCI layout ${layout} is ${JSON.stringify(shown)}, not an image manifest or index`, {
+      details: { layout, mediaType: shown },
+    });
   }
   return entry;
 }
@@ -72,9 +70,7 @@ export function indexWithEntry(index: ImageIndex | undefined, entry: Descriptor)
   const base: ImageIndex = index ?? { schemaVersion: 2, mediaType: MediaType.OCI_INDEX, manifests: [] };
   const name = refNameOf(entry);
   const replaces =
-    name === undefined
-      ? (candidate: Descriptor) => refNameOf(candidate) === undefined && candidate.digest === entry.digest
-      : (candidate: Descriptor) => refNameOf(candidate) === name;
+    name === undefined ? (candidate: Descriptor) => refNameOf(candidate) === undefined && candidate.digest === entry.digest : (candidate: Descriptor) => refNameOf(candidate) === name;
   const manifests: Descriptor[] = [];
   let placed = false;
   for (const candidate of base.manifests) {

@@ -62,7 +62,10 @@ export async function enterOrCreateDirectory(realRoot: string, dir: string, name
   }
   const real = await writableRealPath(realRoot, next, what);
   if (real === undefined || !(await stat(real)).isDirectory()) {
-    throw new S3loError(ErrorCode.INVALID_ARGUMENT, `${what} is not a directory (${next})`, { details: { path: next }, hint: 'an OCI layout keeps its blobs in the directory blobs/sha256/' });
+    throw new S3loError(ErrorCode.INVALID_ARGUMENT, `${what} is not a directory (${next})`, {
+      details: { path: next },
+      hint: 'an OCI layout keeps its blobs in the directory blobs/sha256/',
+    });
   }
   return real;
 }

@@ -104,11 +104,9 @@ class OciLayoutSource implements ImageSource {
     // index.json and the document must agree on what it is: a reader that
     // trusts one and a reader that trusts the other must not see different images.
     if (mediaType !== this.entry.mediaType) {
-      throw new S3loError(
-        ErrorCode.INVALID_MANIFEST,
-        `${this.description}: index.json says ${this.entry.digest} is ${this.entry.mediaType}, the document says ${mediaType}`,
-        { details: { digest: this.entry.digest, indexMediaType: this.entry.mediaType, documentMediaType: mediaType, file: path } },
-      );
+      throw new S3loError(ErrorCode.INVALID_MANIFEST, `${this.description}: index.json says ${this.entry.digest} is ${this.entry.mediaType}, the document says ${mediaType}`, {
+        details: { digest: this.entry.digest, indexMediaType: this.entry.mediaType, documentMediaType: mediaType, file: path },
+      });
     }
     return { bytes, digest: this.entry.digest, mediaType };
   }

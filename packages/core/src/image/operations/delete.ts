@@ -74,11 +74,10 @@ async function deleteByDigest(store: BucketStore, reference: BucketImageReferenc
   const found = await findByDigest(store, reference, signal);
   if (found.childOf !== undefined) {
     const tags = found.tags.map((tag) => `${reference.image}:${tag}`).join(', ');
-    throw new S3loError(
-      ErrorCode.INVALID_ARGUMENT,
-      `${reference.toString()} is a platform manifest inside the index of ${tags}; it cannot be deleted on its own`,
-      { details: { digest: found.digest, tags: found.tags }, hint: `delete the tag instead (${reference.image}:${found.tags[0] ?? '<tag>'})` },
-    );
+    throw new S3loError(ErrorCode.INVALID_ARGUMENT, `${reference.toString()} is a platform manifest inside the index of ${tags}; it cannot be deleted on its own`, {
+      details: { digest: found.digest, tags: found.tags },
+      hint: `delete the tag instead (${reference.image}:${found.tags[0] ?? '<tag>'})`,
+    });
   }
   if (found.unreadableTags.length > 0) {
     throw new S3loError(

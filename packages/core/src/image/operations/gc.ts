@@ -298,12 +298,7 @@ class RootSet {
     }
     const toRead = listing.filter((object) => {
       const before = this.#seen.get(object.key);
-      return (
-        before === undefined ||
-        before.size !== object.size ||
-        before.lastModified.getTime() !== object.lastModified.getTime() ||
-        object.lastModified.getTime() >= recentSince
-      );
+      return before === undefined || before.size !== object.size || before.lastModified.getTime() !== object.lastModified.getTime() || object.lastModified.getTime() >= recentSince;
     });
     await mapConcurrent(toRead, READ_CONCURRENCY, this.#signal, async (object) => {
       try {

@@ -26,11 +26,7 @@ export function toImageReference(input: BucketImageInput): BucketImageReference 
 }
 
 /** Runs `work` with a store for the target's bucket, closing the store afterwards whatever happens. */
-export async function withStore<T>(
-  target: { readonly scheme: string; readonly bucket: string },
-  options: BucketOperationOptions,
-  work: (store: BucketStore) => Promise<T>,
-): Promise<T> {
+export async function withStore<T>(target: { readonly scheme: string; readonly bucket: string }, options: BucketOperationOptions, work: (store: BucketStore) => Promise<T>): Promise<T> {
   const store = await openBucket(target, options);
   try {
     return await work(store);

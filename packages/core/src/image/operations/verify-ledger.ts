@@ -110,9 +110,7 @@ export class VerifyLedger {
         corruptBlobs.push({ digest, problem: 'size-mismatch', size: verdict.size, actualDigest: digest, expectedSizes, referenced: true, tags });
       }
     }
-    const unreadableManifests: UnreadableManifest[] = [...this.#unreadable.values()]
-      .sort((a, b) => compareUtf8(a.key, b.key))
-      .map(({ tags, ...rest }) => ({ ...rest, tags: sorted(tags) }));
+    const unreadableManifests: UnreadableManifest[] = [...this.#unreadable.values()].sort((a, b) => compareUtf8(a.key, b.key)).map(({ tags, ...rest }) => ({ ...rest, tags: sorted(tags) }));
     for (const manifest of unreadableManifests) for (const tag of manifest.tags) entry(tag).unreadable.push(manifest.key);
 
     const brokenTags: BrokenTag[] = [...broken.entries()]

@@ -169,8 +169,7 @@ export async function verify(target: VerifyTarget, options: VerifyOptions = {}):
       const broken = new Set(gone.flatMap((digest) => [...ledger.tagsReaching(digest)]));
       repair = { ...done, brokenUntilPush: [...broken].sort(compareUtf8) };
     }
-    const sound =
-      findings.brokenTags.length === 0 && findings.corruptBlobs.length === 0 && findings.missingBlobs.length === 0 && findings.unreadableManifests.length === 0;
+    const sound = findings.brokenTags.length === 0 && findings.corruptBlobs.length === 0 && findings.missingBlobs.length === 0 && findings.unreadableManifests.length === 0;
     return {
       reference: scope.toString(),
       scope: scopeKind(scope),
@@ -187,7 +186,10 @@ function toScope(target: VerifyTarget): BucketLocation | BucketImageReference {
   if (typeof target === 'string') return parseBucketScope(target);
   const kind = (target as { kind?: unknown } | null)?.kind;
   if (kind === 'bucket' || kind === 'bucket-image') return target as BucketLocation | BucketImageReference;
-  throw new S3loError(ErrorCode.INVALID_ARGUMENT, 'expected a bucket, a name filter or a bucket image (a string like s3://bucket/, s3://bucket/team/ or s3://bucket/app:v1, or a parsed reference)');
+  throw new S3loError(
+    ErrorCode.INVALID_ARGUMENT,
+    'expected a bucket, a name filter or a bucket image (a string like s3://bucket/, s3://bucket/team/ or s3://bucket/app:v1, or a parsed reference)',
+  );
 }
 
 function isWholeBucket(scope: BucketLocation | BucketImageReference): boolean {
@@ -287,11 +289,7 @@ async function hashBlobs(store: BucketStore, ledger: VerifyLedger, wholeBucket: 
     // Listed, then deleted (by a GC): nothing in scope needs it.
     if (hashed === undefined && !ledger.references.has(digest)) return;
     const verdict: BlobVerdict =
-      hashed === undefined
-        ? { status: 'missing' }
-        : hashed.digest === digest
-          ? { status: 'sound', size: hashed.size }
-          : { status: 'corrupt', size: hashed.size, actual: hashed.digest };
+      hashed === undefined ? { status: 'missing' } : hashed.digest === digest ? { status: 'sound', size: hashed.size } : { status: 'corrupt', size: hashed.size, actual: hashed.digest };
     ledger.judge(digest, verdict);
     options.onBlob?.({ digest, status: verdict.status, size: hashed?.size ?? 0 });
   });

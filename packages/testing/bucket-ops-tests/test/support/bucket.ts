@@ -57,7 +57,11 @@ export interface TestBucket {
   /** A single-platform image: blobs, then the tag. */
   push(image: string, tag: string, layers?: Blob[], cfg?: Blob): Promise<Built>;
   /** A multi-platform image: every child's blobs, each child as a blob, then the index as the tag. */
-  pushIndex(image: string, tag: string, children: { platform: { os: string; architecture: string; variant?: string }; manifest: Built; annotations?: Record<string, string> }[]): Promise<Built & { childDigests: Digest[] }>;
+  pushIndex(
+    image: string,
+    tag: string,
+    children: { platform: { os: string; architecture: string; variant?: string }; manifest: Built; annotations?: Record<string, string> }[],
+  ): Promise<Built & { childDigests: Digest[] }>;
   /** Every key in the bucket, sorted (files below the directory). */
   keys(): Promise<string[]>;
   /** Sets the mtime of the objects under a key prefix (GC's grace period reads it). */
@@ -93,7 +97,12 @@ export async function createBucket(): Promise<TestBucket> {
     const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
     return entries
       .filter((entry) => entry.isFile())
-      .map((entry) => join(entry.parentPath, entry.name).slice(dir.length + 1).split('\\').join('/'))
+      .map((entry) =>
+        join(entry.parentPath, entry.name)
+          .slice(dir.length + 1)
+          .split('\\')
+          .join('/'),
+      )
       .sort();
   }
 

@@ -56,7 +56,13 @@ export function buildImage(dir: string, layers: readonly LayerSpec[], platform: 
 export async function buildIndex(dir: string, layers: readonly LayerSpec[]): Promise<{ index: Desc; indexBytes: Buffer; children: BuiltImage[] }> {
   const children: BuiltImage[] = [];
   for (const platform of PLATFORMS) {
-    children.push(await buildImage(dir, layers.map((l) => ({ ...l, seed: `${l.seed}/${platform.architecture}` })), platform));
+    children.push(
+      await buildImage(
+        dir,
+        layers.map((l) => ({ ...l, seed: `${l.seed}/${platform.architecture}` })),
+        platform,
+      ),
+    );
   }
   const indexBytes = Buffer.from(
     JSON.stringify({

@@ -111,12 +111,7 @@ export function bump(tally: Tally, key: string, by = 1): void {
  * `<repo>/.test-results/hostile/<category>-<target>.json`, and returns them:
  * the caller asserts {@link expectNoFailures}.
  */
-export async function runTrials(
-  category: string,
-  target: string,
-  count: number,
-  body: (trial: Trial, tally: Tally) => Promise<void>,
-): Promise<TrialSummary> {
+export async function runTrials(category: string, target: string, count: number, body: (trial: Trial, tally: Tally) => Promise<void>): Promise<TrialSummary> {
   const t0 = performance.now();
   const failures: TrialFailure[] = [];
   const tally: Tally = {};
@@ -137,9 +132,7 @@ export async function runTrials(
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([k, v]) => `${k} ${v}`)
     .join(', ');
-  console.log(
-    `hostile ${category} ${target}: seed ${BASE_SEED}, ${ran} trials, ${failures.length} failures, ${summary.seconds.toFixed(1)} s${tallyText ? ` (${tallyText})` : ''}`,
-  );
+  console.log(`hostile ${category} ${target}: seed ${BASE_SEED}, ${ran} trials, ${failures.length} failures, ${summary.seconds.toFixed(1)} s${tallyText ? ` (${tallyText})` : ''}`);
   writeFigures(summary);
   return summary;
 }
@@ -147,9 +140,7 @@ export async function runTrials(
 /** Fails with every failed trial's name, seed, step and error, and how to replay the first. */
 export function expectNoFailures(summary: TrialSummary): void {
   if (summary.failures.length === 0) return;
-  const lines = summary.failures.map(
-    (f) => `- ${f.trial} (seed ${f.seed}) at step "${f.step}"${f.notes.length ? ` [${f.notes.join('; ')}]` : ''}: ${f.error}`,
-  );
+  const lines = summary.failures.map((f) => `- ${f.trial} (seed ${f.seed}) at step "${f.step}"${f.notes.length ? ` [${f.notes.join('; ')}]` : ''}: ${f.error}`);
   const first = summary.failures[0] as TrialFailure;
   throw new Error(
     `${summary.failures.length} of ${summary.trials} ${summary.category} trials on ${summary.target} failed:\n${lines.join('\n')}\n` +
