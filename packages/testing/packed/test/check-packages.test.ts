@@ -8,14 +8,21 @@ import { repoRoot } from '../src/index.js';
 // The per-package rules of scripts/check-packages.mjs (the CI check), on a
 // real package.json and on unpacked files made here; packing and publint/attw
 // are what the CI run itself exercises.
+/** The fields of a package.json these tests edit (the rest passes through). */
+interface Manifest {
+  exports: { '.': Record<string, string> };
+  peerDependencies: Record<string, string>;
+  repository: { directory: string };
+  scripts: Record<string, string>;
+}
 interface PackageCheck {
-  metadataProblems(entry: { dir: string; relDir: string; pkg: Record<string, any> }): string[];
+  metadataProblems(entry: { dir: string; relDir: string; pkg: Manifest }): string[];
   contentProblems(unpacked: string): string[];
 }
 const { metadataProblems, contentProblems } = (await import(pathToFileURL(join(repoRoot, 'scripts/check-packages.mjs')).href)) as PackageCheck;
 
 const relDir = 'packages/backend-local';
-const realPackageJson = (): Record<string, any> => JSON.parse(readFileSync(join(repoRoot, relDir, 'package.json'), 'utf8'));
+const realPackageJson = (): Manifest => JSON.parse(readFileSync(join(repoRoot, relDir, 'package.json'), 'utf8'));
 
 describe('package metadata rules', () => {
   test('a public package of the repository passes', () => {

@@ -13,7 +13,7 @@ interface Release {
 }
 interface PlanCheck {
   checkReleasePlan(root: string, edit?: (scratch: string) => void): { plan: { releases: Release[] }; problems: string[] };
-  editPackageJson(scratch: string, relDir: string, change: (pkg: Record<string, any>) => void): void;
+  editPackageJson(scratch: string, relDir: string, change: (pkg: { peerDependencies: Record<string, string> }) => void): void;
 }
 const { checkReleasePlan, editPackageJson } = (await import(pathToFileURL(join(repoRoot, 'scripts/check-release-plan.mjs')).href)) as PlanCheck;
 
