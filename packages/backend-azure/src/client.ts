@@ -49,6 +49,11 @@ export function authSource(options: AzureBackendOptions, env: NodeJS.ProcessEnv)
   const accountName = account ?? accountFromEndpoint(endpoint);
   const accountKey = nonEmpty(options.accountKey) ?? nonEmpty(env['AZURE_STORAGE_KEY']);
   if (accountKey !== undefined) return { kind: 'sharedKey', endpoint, account: accountName, accountKey };
+  if (!endpoint.startsWith('https://')) {
+    throw new S3loError(ErrorCode.INVALID_ARGUMENT, `token credentials (DefaultAzureCredential) need an https:// endpoint, got ${endpoint}`, {
+      hint: 'use https, or give a key (AZURE_STORAGE_KEY, a connection string) or a SAS for a plain http endpoint such as Azurite',
+    });
+  }
   return { kind: 'token', endpoint, account: accountName };
 }
 
