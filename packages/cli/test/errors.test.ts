@@ -91,7 +91,7 @@ describe('usage errors exit 2 before any work', () => {
 
   it('--endpoint and --region where no backend of the command takes them (they were silently ignored)', async () => {
     const endpoint = await usage(['list', 'local://./store', '--endpoint', 'http://127.0.0.1:9000']);
-    expect(endpoint).toMatch(/^error: --endpoint does not apply to local:\/\/ buckets\nhint: --endpoint is for s3:\/\/ buckets; leave it out here\n/);
+    expect(endpoint).toMatch(/^error: --endpoint does not apply to local:\/\/ buckets\nhint: --endpoint is for az:\/\/, s3:\/\/ buckets; leave it out here\n/);
     expect(await usage(['push', 'oci:./layout:v1', 'local://./store/app:v1', '--region', 'eu-west-1'])).toMatch(/^error: --region does not apply to local:\/\/ buckets$/m);
     expect(await usage(['copy', 'oci:./layout:v1', 'oci-archive:./out.tar', '--endpoint', 'http://127.0.0.1:9000'])).toMatch(
       /^error: --endpoint does not apply to this command, which opens no bucket$/m,
@@ -223,10 +223,7 @@ describe('operation failures exit 1 with error and hint lines', () => {
   });
 
   it('gs:// and az:// say their first-party backend is planned, never "install" a package that is not published', async () => {
-    for (const [scheme, pkg] of [
-      ['gs', '@s3lo/backend-gcs'],
-      ['az', '@s3lo/backend-azure'],
-    ]) {
+    for (const [scheme, pkg] of [['gs', '@s3lo/backend-gcs']]) {
       const result = await run(['list', `${scheme}://bucket`]);
       expect(result.code).toBe(1);
       expect(result.stderr).toBe(
@@ -234,6 +231,18 @@ describe('operation failures exit 1 with error and hint lines', () => {
           `hint: a plugin that serves ${scheme}:// can be named in S3LO_PLUGINS; the published packages are listed at https://github.com/s3lo-ts/s3lo#packages\n`,
       );
     }
+  });
+
+  it('az:// is served by the built-in @s3lo/backend-azure: its own errors, not "no backend"', async () => {
+    const result = await runCli(['list', 'az://bucket'], {
+      cwd: work,
+      env: { AZURE_STORAGE_CONNECTION_STRING: undefined, AZURE_STORAGE_ACCOUNT: undefined, AZURE_STORAGE_BLOB_ENDPOINT: undefined },
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^error: no Azure storage account given\nhint: set AZURE_STORAGE_CONNECTION_STRING/);
+    const misspelt = await run(['list', 'az://bucket', '--store-option', 'blockSizee=1']);
+    expect(misspelt.code).toBe(2);
+    expect(misspelt.stderr).toContain('did you mean blockSize?');
   });
 
   it('push of a bare name:tag (the Docker Engine) says a transport is needed, that the first-party one is planned, and the way round it', async () => {

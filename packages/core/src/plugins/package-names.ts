@@ -36,7 +36,7 @@ export function suggestedTransportPackage(kind: string): string {
  * no message may tell anyone to install them. A name leaves this set in the
  * release that publishes its package.
  */
-const PLANNED: ReadonlySet<string> = new Set(['@s3lo/backend-gcs', '@s3lo/backend-azure', '@s3lo/transport-docker', '@s3lo/transport-registry']);
+const PLANNED: ReadonlySet<string> = new Set(['@s3lo/backend-gcs', '@s3lo/transport-docker', '@s3lo/transport-registry']);
 
 /**
  * Whether a first-party package named by the suggestions is planned but not
