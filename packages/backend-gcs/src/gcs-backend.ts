@@ -100,7 +100,10 @@ export class GcsBackend implements StorageBackend {
     const context = { op: 'get', bucket: this.bucket, key, endpoint: handle.endpoint, signal };
     let stream: Readable | undefined;
     try {
-      const byteRange = range === undefined || (range.offset === 0 && range.length === undefined) ? undefined : { start: range.offset, end: range.length === undefined ? undefined : range.offset + range.length - 1 };
+      const byteRange =
+        range === undefined || (range.offset === 0 && range.length === undefined)
+          ? undefined
+          : { start: range.offset, end: range.length === undefined ? undefined : range.offset + range.length - 1 };
       stream = await openReadStream(handle.bucket.file(key), byteRange, context);
     } catch (error) {
       throw await this.#missing(error, key, signal);

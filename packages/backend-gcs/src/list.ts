@@ -45,9 +45,13 @@ export function encodeToken(cursor: Cursor, prefix: string, delimiter: string | 
 
 export function decodeToken(token: string, prefix: string, delimiter: string | undefined): Cursor {
   const invalid = (why: string): S3loError =>
-    new S3loError(ErrorCode.INVALID_ARGUMENT, `continuation token ${JSON.stringify(token.length > 40 ? `${token.slice(0, 37)}...` : token)} was not issued by this backend for this listing (${why})`, {
-      hint: 'pass the nextToken of the previous page of the same listing',
-    });
+    new S3loError(
+      ErrorCode.INVALID_ARGUMENT,
+      `continuation token ${JSON.stringify(token.length > 40 ? `${token.slice(0, 37)}...` : token)} was not issued by this backend for this listing (${why})`,
+      {
+        hint: 'pass the nextToken of the previous page of the same listing',
+      },
+    );
   if (typeof token !== 'string' || token === '' || !/^[A-Za-z0-9_-]+$/.test(token)) throw invalid('not a token');
   let body: unknown;
   try {

@@ -17,7 +17,15 @@ function codeOf(action: () => unknown): string | undefined {
 describe('settings', () => {
   it('Google Cloud Storage: conditional create and signed URLs on, one-request uploads up to 8 MiB, resumable uploads in one stream', () => {
     const settings = resolveSettings({}, {});
-    expect(settings).toMatchObject({ custom: false, conditionalCreate: true, presignedGet: true, resumableThreshold: 8 * 1024 * 1024, chunkSize: undefined, deleteConcurrency: 16, maxRetries: 3 });
+    expect(settings).toMatchObject({
+      custom: false,
+      conditionalCreate: true,
+      presignedGet: true,
+      resumableThreshold: 8 * 1024 * 1024,
+      chunkSize: undefined,
+      deleteConcurrency: 16,
+      maxRetries: 3,
+    });
   });
 
   it('an emulator (apiEndpoint or STORAGE_EMULATOR_HOST): no conditional create unless asked', () => {
@@ -80,7 +88,7 @@ describe('plugin', () => {
   });
 
   it('names the options a user can give as text: every option but storage and credentials', () => {
-    expect([...plugin.optionNames ?? []].sort()).toEqual(
+    expect([...(plugin.optionNames ?? [])].sort()).toEqual(
       ['apiEndpoint', 'chunkSize', 'clientSideListing', 'conditionalCreate', 'deleteConcurrency', 'keyFilename', 'maxRetries', 'presignedGet', 'projectId', 'resumableThreshold'].sort(),
     );
   });

@@ -45,6 +45,6 @@ async function main() {
 }
 
 main().catch((error) => {
-  console.error(error && error.stack ? error.stack : String(error));
+  console.error(error?.stack ?? String(error));
   process.exit(1);
 });

@@ -23,11 +23,9 @@ export const FIREBASE_CAPABILITIES: GcsServerCapabilities = {
 
 export const FIREBASE_GAPS: GcsServerGaps = {
   preconditions: 'the firebase-tools storage emulator ignores ifGenerationMatch (a create over an existing object overwrites it)',
-  buckets:
-    'the firebase-tools storage emulator cannot create or look up buckets: any request naming a bucket creates it, so a missing bucket cannot be shown',
+  buckets: 'the firebase-tools storage emulator cannot create or look up buckets: any request naming a bucket creates it, so a missing bucket cannot be shown',
   chunkedResumableUploads: 'the firebase-tools storage emulator finalizes a resumable upload with its first PUT, so uploads in several chunks fail',
-  orderedListings:
-    'the firebase-tools storage emulator sorts listings in UTF-16 order and returns every common prefix on every page, whatever maxResults says',
+  orderedListings: 'the firebase-tools storage emulator sorts listings in UTF-16 order and returns every common prefix on every page, whatever maxResults says',
   maxUploadRequestBytes: 'the firebase-tools storage emulator refuses request bodies over 130 MB',
 };
 

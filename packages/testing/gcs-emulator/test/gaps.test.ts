@@ -25,7 +25,10 @@ describe(`${server.kind}: the declared gaps are real`, () => {
     expect((await mediaUpload(b, 'a', 'x')).status).toBe(200);
     for (const path of [`/b/${b}/o`, `/storage/v1/b/${b}/o`]) {
       const listing = (await (await fetch(`${server.endpoint}${path}`)).json()) as { items?: { name: string }[] };
-      expect(listing.items?.map((i) => i.name), path).toEqual(['a']);
+      expect(
+        listing.items?.map((i) => i.name),
+        path,
+      ).toEqual(['a']);
     }
   });
 
@@ -41,7 +44,11 @@ describe(`${server.kind}: the declared gaps are real`, () => {
     expect(server.capabilities.buckets).toBe(false);
     const listing = await fetch(`${server.endpoint}/b/${bucket()}/o`);
     expect(listing.status).toBe(200);
-    const create = await fetch(`${server.endpoint}/b?project=${server.projectId}`, { method: 'POST', body: JSON.stringify({ name: bucket() }), headers: { 'content-type': 'application/json' } });
+    const create = await fetch(`${server.endpoint}/b?project=${server.projectId}`, {
+      method: 'POST',
+      body: JSON.stringify({ name: bucket() }),
+      headers: { 'content-type': 'application/json' },
+    });
     expect(create.status).toBeGreaterThanOrEqual(400);
   });
 
