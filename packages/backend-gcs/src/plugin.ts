@@ -23,8 +23,11 @@ const OPTION_TYPES: Readonly<Record<Exclude<keyof GcsBackendOptions, ProgramOnly
   clientSideListing: 'boolean',
 };
 
-/** The names of {@link OPTION_TYPES}: the plugin's `optionNames`. */
-const GCS_OPTION_NAMES: readonly string[] = Object.freeze(Object.keys(OPTION_TYPES));
+/**
+ * The plugin's `optionNames`: {@link OPTION_TYPES}, and `endpoint`, the
+ * CLI's `--endpoint`, which is the `apiEndpoint`.
+ */
+const GCS_OPTION_NAMES: readonly string[] = Object.freeze([...Object.keys(OPTION_TYPES), 'endpoint']);
 
 const EXPECTED = { string: 'a string', boolean: 'true or false', number: 'a number' } as const;
 
@@ -44,6 +47,9 @@ export function toGcsBackendOptions(options: BackendOptions): GcsBackendOptions 
   const { signal: _signal, endpoint, region: _region, ...rest } = options;
   if (endpoint !== undefined && typeof endpoint !== 'string') {
     throw new S3loError(ErrorCode.INVALID_ARGUMENT, `gs backend option endpoint must be a string, got ${JSON.stringify(endpoint)}`);
+  }
+  if (endpoint !== undefined && rest['apiEndpoint'] !== undefined) {
+    throw new S3loError(ErrorCode.INVALID_ARGUMENT, 'gs backend options endpoint and apiEndpoint name the same thing: give one');
   }
   return { ...(endpoint === undefined ? {} : { apiEndpoint: endpoint }), ...rest } as GcsBackendOptions;
 }

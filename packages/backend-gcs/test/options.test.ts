@@ -68,6 +68,7 @@ describe('plugin', () => {
 
   it('--endpoint is the apiEndpoint; --region means nothing to GCS and is ignored', () => {
     expect(toGcsBackendOptions({ endpoint: 'http://127.0.0.1:1', region: 'eu' })).toEqual({ apiEndpoint: 'http://127.0.0.1:1' });
+    expect(codeOf(() => toGcsBackendOptions({ endpoint: 'http://127.0.0.1:1', apiEndpoint: 'http://127.0.0.1:2' }))).toBe(ErrorCode.INVALID_ARGUMENT);
   });
 
   it('refuses options of the wrong type, naming the option', () => {
@@ -87,9 +88,9 @@ describe('plugin', () => {
     }
   });
 
-  it('names the options a user can give as text: every option but storage and credentials', () => {
+  it('names the options a user can give as text: every option but storage and credentials, and endpoint (--endpoint)', () => {
     expect([...(plugin.optionNames ?? [])].sort()).toEqual(
-      ['apiEndpoint', 'chunkSize', 'clientSideListing', 'conditionalCreate', 'deleteConcurrency', 'keyFilename', 'maxRetries', 'presignedGet', 'projectId', 'resumableThreshold'].sort(),
+      ['apiEndpoint', 'chunkSize', 'clientSideListing', 'conditionalCreate', 'deleteConcurrency', 'endpoint', 'keyFilename', 'maxRetries', 'presignedGet', 'projectId', 'resumableThreshold'].sort(),
     );
   });
 });
