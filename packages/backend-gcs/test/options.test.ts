@@ -90,7 +90,19 @@ describe('plugin', () => {
 
   it('names the options a user can give as text: every option but storage and credentials, and endpoint (--endpoint)', () => {
     expect([...(plugin.optionNames ?? [])].sort()).toEqual(
-      ['apiEndpoint', 'chunkSize', 'clientSideListing', 'conditionalCreate', 'deleteConcurrency', 'endpoint', 'keyFilename', 'maxRetries', 'presignedGet', 'projectId', 'resumableThreshold'].sort(),
+      [
+        'apiEndpoint',
+        'chunkSize',
+        'clientSideListing',
+        'conditionalCreate',
+        'deleteConcurrency',
+        'endpoint',
+        'keyFilename',
+        'maxRetries',
+        'presignedGet',
+        'projectId',
+        'resumableThreshold',
+      ].sort(),
     );
   });
 });

@@ -227,7 +227,9 @@ describe('operation failures exit 1 with error and hint lines', () => {
     const port = await closedPort();
     const down = await run(['list', 'gs://bucket', '--endpoint', `http://127.0.0.1:${port}`, '--store-option', 'maxRetries=0']);
     expect(down.code).toBe(1);
-    expect(down.stderr).toMatch(new RegExp(`^error: list in bucket "bucket": cannot connect to http://127\\.0\\.0\\.1:${port} \\(ECONNREFUSED\\)\nhint: check that the endpoint is right and the store is running\n$`));
+    expect(down.stderr).toMatch(
+      new RegExp(`^error: list in bucket "bucket": cannot connect to http://127\\.0\\.0\\.1:${port} \\(ECONNREFUSED\\)\nhint: check that the endpoint is right and the store is running\n$`),
+    );
     const typo = await run(['list', 'gs://bucket', '--store-option', 'chunkSiz=262144']);
     expect(typo.code).toBe(2);
     expect(typo.stderr).toMatch(/^error: the gs backend has no option "chunkSiz"\nhint: did you mean chunkSize\?/);
