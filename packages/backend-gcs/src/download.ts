@@ -25,13 +25,17 @@ export async function openReadStream(file: File, range: { start: number; end: nu
   try {
     await new Promise<void>((resolve, reject) => {
       const onError = (error: unknown): void => reject(error);
+      // An abort before GCS answered rejects at once (the request is dropped).
+      const onAbortEarly = (): void => reject(abortError(signal as AbortSignal));
+      signal?.addEventListener('abort', onAbortEarly, { once: true });
+      source.once('close', () => signal?.removeEventListener('abort', onAbortEarly));
+      source.once('response', () => signal?.removeEventListener('abort', onAbortEarly));
       source.once('error', onError);
       source.once('response', (response: { statusCode?: number }) => {
         status = response.statusCode ?? 200;
-        if (status < 300) {
-          source.removeListener('error', onError);
-          resolve();
-        }
+        // onError stays attached until the stream is piped below: an error
+        // in between must not go unhandled (a settled promise ignores it).
+        if (status < 300) resolve();
         // Otherwise the SDK errors the stream with the status: onError.
       });
       // The SDK sends the request on the first read.

@@ -156,3 +156,27 @@ export function toS3loError(error: unknown, context: ErrorContext): S3loError {
   const message = error instanceof Error && error.message !== '' ? `: ${error.message.split('\n')[0]}` : '';
   return new S3loError(ErrorCode.BACKEND_ERROR, `${where(context)} failed: ${label}${message}`, { cause: error, details });
 }
+
+/**
+ * `promise`, or an ABORTED rejection as soon as `signal` fires. For the
+ * SDK's read-only calls, which take no signal: the request still runs to
+ * its end, but nothing waits for it.
+ */
+export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return promise;
+  if (signal.aborted) return Promise.reject(abortError(signal));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(abortError(signal));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}

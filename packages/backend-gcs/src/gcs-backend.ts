@@ -23,7 +23,7 @@ import {
 } from '@s3lo/core/storage';
 import { createClient, type ClientHandle } from './client.js';
 import { emptyStream, openReadStream } from './download.js';
-import { httpStatus, noSuchBucket, noSuchKey, toS3loError } from './errors.js';
+import { httpStatus, noSuchBucket, noSuchKey, raceAbort, toS3loError } from './errors.js';
 import { MAX_PAGE_SIZE, listPage, objectInfo } from './list.js';
 import { resolveSettings, type GcsBackendOptions, type ResolvedSettings } from './options.js';
 import { upload } from './upload.js';
@@ -144,7 +144,7 @@ export class GcsBackend implements StorageBackend {
     throwIfAborted(signal);
     const handle = await this.#client();
     try {
-      const [metadata] = await handle.bucket.file(key).getMetadata();
+      const [metadata] = await raceAbort(handle.bucket.file(key).getMetadata(), signal);
       throwIfAborted(signal);
       this.#bucketSeen = true;
       return { ...objectInfo({ name: key, metadata }), key };

@@ -1,7 +1,7 @@
 import type { File, GetFilesOptions } from '@google-cloud/storage';
 import { ErrorCode, S3loError, type ListPage, type ObjectInfo } from '@s3lo/core/storage';
 import type { ClientHandle } from './client.js';
-import { toS3loError, type ErrorContext } from './errors.js';
+import { raceAbort, toS3loError, type ErrorContext } from './errors.js';
 
 /** The contract's default and cap, and GCS's largest page. */
 export const MAX_PAGE_SIZE = 1000;
@@ -111,7 +111,7 @@ async function listNative(request: ListRequest, cursor: Cursor): Promise<ListPag
     ...(request.delimiter === undefined ? {} : { delimiter: request.delimiter }),
     ...(cursor.token === undefined ? {} : { pageToken: cursor.token }),
   };
-  const [files, nextQuery, response] = await request.handle.bucket.getFiles(query);
+  const [files, nextQuery, response] = await raceAbort(request.handle.bucket.getFiles(query), request.signal);
   const prefixes = ((response as { prefixes?: unknown } | undefined)?.prefixes ?? []) as string[];
   const entries: Entry[] = [...files.map((file): Entry => ({ object: objectInfo(file) })), ...prefixes.map((prefix): Entry => ({ prefix }))];
   entries.sort((a, b) => compareKeys(entryKey(a), entryKey(b)));
@@ -136,7 +136,7 @@ async function listClientSide(request: ListRequest, cursor: Cursor): Promise<Lis
       ...(request.prefix === '' ? {} : { prefix: request.prefix }),
       ...(pageToken === undefined ? {} : { pageToken }),
     };
-    const [files, nextQuery] = await request.handle.bucket.getFiles(query);
+    const [files, nextQuery] = await raceAbort(request.handle.bucket.getFiles(query), request.signal);
     for (const file of files) {
       const rest = file.name.slice(request.prefix.length);
       const at = request.delimiter === undefined ? -1 : rest.indexOf(request.delimiter);

@@ -6,19 +6,25 @@
  * error shape, so the backend's mapping from status codes is tested end to
  * end through the SDK. Everything else runs against the emulator.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectS3loError } from '@s3lo/backend-conformance';
 import { ErrorCode } from '@s3lo/core/storage';
 import { GcsBackend } from '../src/index.js';
 
 let status = 404;
+/** When set, requests get no answer: the request is handed to this instead (a store that hangs). */
+let hang: ((request: IncomingMessage) => void) | undefined;
 let server: Server;
 let endpoint: string;
 
 beforeAll(async () => {
   server = createServer((request, response) => {
     request.resume();
+    if (hang !== undefined) {
+      hang(request);
+      return;
+    }
     const reason = status === 404 ? 'notFound' : status === 401 ? 'required' : 'forbidden';
     // The message says 404 whatever the status: the backend must not read it.
     const body = JSON.stringify({ error: { code: status, message: 'The specified bucket does not exist (404).', errors: [{ reason, message: 'x' }] } });
@@ -30,6 +36,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  server.closeAllConnections();
   await new Promise<void>((resolve) => server.close(() => resolve()));
 });
 
@@ -68,6 +75,27 @@ describe('gs faults a test double shows (the emulator cannot)', () => {
         const error = await expectS3loError(call, ErrorCode.PERMISSION_DENIED, `${what} answered ${refused}`);
         expect(error.hint, what).toMatch(/GOOGLE_APPLICATION_CREDENTIALS/);
       }
+    }
+  });
+
+  it('get, stat and list aborted while the store has not answered reject with ABORTED at once (a store that hangs)', async () => {
+    try {
+      for (const [what, call] of [
+        ['get', (signal: AbortSignal) => backend().get('a', { signal })],
+        ['stat', (signal: AbortSignal) => backend().stat('a', { signal })],
+        ['list', (signal: AbortSignal) => backend().list({ signal })],
+      ] as const) {
+        const arrived = new Promise<IncomingMessage>((resolve) => {
+          hang = resolve;
+        });
+        const controller = new AbortController();
+        const pending = call(controller.signal);
+        await arrived;
+        controller.abort();
+        await expectS3loError(pending, ErrorCode.ABORTED, `${what} aborted before the answer`);
+      }
+    } finally {
+      hang = undefined;
     }
   });
 });
