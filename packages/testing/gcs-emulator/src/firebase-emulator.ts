@@ -53,12 +53,14 @@ function launcherPath(): string {
 /**
  * Starts the emulator and resolves once it listens. Its blobs go to a temp
  * directory (TMPDIR of the child) that `stop()` removes; the child is killed
- * by its PID, and with this process when it exits.
+ * by its PID, and with this process when it exits. Killed outright, this
+ * process leaves the child orphaned: it notices within a second, removes
+ * the directory and exits.
  */
 export async function startFirebaseStorageEmulator(): Promise<GcsTestServer> {
   const dir = await mkdtemp(join(tmpdir(), 's3lo-gcs-emulator-'));
   const port = await freePort();
-  const child = spawn(process.execPath, [launcherPath(), String(port), PROJECT_ID], {
+  const child = spawn(process.execPath, [launcherPath(), String(port), PROJECT_ID, dir], {
     env: { ...process.env, TMPDIR: dir, STORAGE_EMULATOR_HOST: '' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
