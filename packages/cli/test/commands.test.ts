@@ -214,6 +214,7 @@ describe('version, completion, help', () => {
     expect(v.plugins).toEqual([
       { name: '@s3lo/backend-local', kind: 'backend', serves: ['local'], source: 'built-in' },
       { name: '@s3lo/backend-s3', kind: 'backend', serves: ['s3'], source: 'built-in' },
+      { name: '@s3lo/backend-gcs', kind: 'backend', serves: ['gs'], source: 'built-in' },
       { name: '@s3lo/backend-azure', kind: 'backend', serves: ['az'], source: 'built-in' },
       { name: '@s3lo/transport-archive', kind: 'transport', serves: ['oci-archive', 'docker-archive'], source: 'built-in' },
     ]);

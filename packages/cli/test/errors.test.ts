@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { lstat, mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli, runJson, tempDir } from './helpers/cli.js';
@@ -91,7 +92,7 @@ describe('usage errors exit 2 before any work', () => {
 
   it('--endpoint and --region where no backend of the command takes them (they were silently ignored)', async () => {
     const endpoint = await usage(['list', 'local://./store', '--endpoint', 'http://127.0.0.1:9000']);
-    expect(endpoint).toMatch(/^error: --endpoint does not apply to local:\/\/ buckets\nhint: --endpoint is for az:\/\/, s3:\/\/ buckets; leave it out here\n/);
+    expect(endpoint).toMatch(/^error: --endpoint does not apply to local:\/\/ buckets\nhint: --endpoint is for az:\/\/, gs:\/\/, s3:\/\/ buckets; leave it out here\n/);
     expect(await usage(['push', 'oci:./layout:v1', 'local://./store/app:v1', '--region', 'eu-west-1'])).toMatch(/^error: --region does not apply to local:\/\/ buckets$/m);
     expect(await usage(['copy', 'oci:./layout:v1', 'oci-archive:./out.tar', '--endpoint', 'http://127.0.0.1:9000'])).toMatch(
       /^error: --endpoint does not apply to this command, which opens no bucket$/m,
@@ -222,15 +223,16 @@ describe('operation failures exit 1 with error and hint lines', () => {
     );
   });
 
-  it('gs:// and az:// say their first-party backend is planned, never "install" a package that is not published', async () => {
-    for (const [scheme, pkg] of [['gs', '@s3lo/backend-gcs']]) {
-      const result = await run(['list', `${scheme}://bucket`]);
-      expect(result.code).toBe(1);
-      expect(result.stderr).toBe(
-        `error: no storage backend for ${scheme}://: it needs a backend plugin, and ${pkg}, the first-party one, is planned but not published yet\n` +
-          `hint: a plugin that serves ${scheme}:// can be named in S3LO_PLUGINS; the published packages are listed at https://github.com/s3lo-ts/s3lo#packages\n`,
-      );
-    }
+  it('gs:// is served by @s3lo/backend-gcs: a store that is down is one error naming the endpoint; a misspelt option is refused with exit 2', async () => {
+    const port = await closedPort();
+    const down = await run(['list', 'gs://bucket', '--endpoint', `http://127.0.0.1:${port}`, '--store-option', 'maxRetries=0']);
+    expect(down.code).toBe(1);
+    expect(down.stderr).toMatch(
+      new RegExp(`^error: list in bucket "bucket": cannot connect to http://127\\.0\\.0\\.1:${port} \\(ECONNREFUSED\\)\nhint: check that the endpoint is right and the store is running\n$`),
+    );
+    const typo = await run(['list', 'gs://bucket', '--store-option', 'chunkSiz=262144']);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toMatch(/^error: the gs backend has no option "chunkSiz"\nhint: did you mean chunkSize\?/);
   });
 
   it('az:// is served by the built-in @s3lo/backend-azure: its own errors, not "no backend"', async () => {
@@ -306,3 +308,15 @@ describe('operation failures exit 1 with error and hint lines', () => {
     }
   });
 });
+
+/** A port on 127.0.0.1 where nothing listens (bound, read, closed). */
+async function closedPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}

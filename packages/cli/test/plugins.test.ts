@@ -114,6 +114,7 @@ describe('the s3lo-backend-<scheme> convention', () => {
     expect(version.plugins.map((p) => [p.name, p.source])).toEqual([
       ['@s3lo/backend-local', 'built-in'],
       ['@s3lo/backend-s3', 'built-in'],
+      ['@s3lo/backend-gcs', 'built-in'],
       ['@s3lo/backend-azure', 'built-in'],
       ['@s3lo/transport-archive', 'built-in'],
       ['s3lo-backend-memfs', 'convention'],

@@ -34,6 +34,8 @@ async function loads(args: readonly string[]): Promise<{ code: number | null; mo
 
 const LIBRARY = /\/packages\/core\/|\/@s3lo\/core\//;
 const S3 = /\/backend-s3\/|@aws-sdk|@smithy/;
+const GCS = /\/backend-gcs\/|@google-cloud|\/google-auth-library\//;
+const AZURE = /\/backend-azure\/|@azure\//;
 const LOCAL = /\/backend-local\/|\/@s3lo\/backend-local\//;
 const ARCHIVE = /\/transport-archive\/|\/tar(-stream)?\//;
 const YAML = /\/yaml\/dist\//;
@@ -43,7 +45,7 @@ describe('start-up: what each command loads', () => {
     for (const args of [['--version'], ['version'], ['--help'], ['push', '--help'], ['help', 'list']]) {
       const { code, modules } = await loads(args);
       expect(code, args.join(' ')).toBe(0);
-      const heavy = modules.filter((m) => [LIBRARY, S3, LOCAL, ARCHIVE, YAML].some((re) => re.test(m)));
+      const heavy = modules.filter((m) => [LIBRARY, S3, GCS, AZURE, LOCAL, ARCHIVE, YAML].some((re) => re.test(m)));
       expect(heavy, args.join(' ')).toEqual([]);
       // All that loads is the CLI's own dist.
       expect(
@@ -56,20 +58,23 @@ describe('start-up: what each command loads', () => {
   it('a usage error (unknown flag) loads no backend or SDK', async () => {
     const { code, modules } = await loads(['list', 'local://./store', '--platfrom', 'linux/amd64']);
     expect(code).toBe(2);
-    expect(modules.filter((m) => [S3, LOCAL, ARCHIVE, YAML].some((re) => re.test(m)))).toEqual([]);
+    expect(modules.filter((m) => [S3, GCS, AZURE, LOCAL, ARCHIVE, YAML].some((re) => re.test(m)))).toEqual([]);
   });
 
-  it('list local:// loads the library and the local backend, not the S3 backend, the archive transport or YAML', async () => {
+  it('list local:// loads the library and the local backend, not the S3, GCS or Azure backend, the archive transport or YAML', async () => {
     const { code, modules } = await loads(['list', 'local://./store']);
     expect(code).toBe(0);
     expect(modules.some((m) => LIBRARY.test(m))).toBe(true);
     expect(modules.some((m) => LOCAL.test(m))).toBe(true);
-    expect(modules.filter((m) => [S3, ARCHIVE, YAML].some((re) => re.test(m)))).toEqual([]);
+    expect(modules.filter((m) => [S3, GCS, AZURE, ARCHIVE, YAML].some((re) => re.test(m)))).toEqual([]);
   });
 
   it('-o yaml loads YAML; s3:// loads the S3 backend (the lazy imports do load when needed)', async () => {
     expect((await loads(['list', 'local://./store', '-o', 'yaml'])).modules.some((m) => YAML.test(m))).toBe(true);
     const s3 = await loads(['list', 's3://no-such-bucket', '--endpoint', 'http://127.0.0.1:9', '--timeout', '1ms']);
     expect(s3.modules.some((m) => S3.test(m))).toBe(true);
+    const gs = await loads(['list', 'gs://no-such-bucket', '--endpoint', 'http://127.0.0.1:9', '--timeout', '1ms']);
+    expect(gs.modules.some((m) => GCS.test(m))).toBe(true);
+    expect(gs.modules.some((m) => AZURE.test(m) || S3.test(m))).toBe(false);
   });
 });

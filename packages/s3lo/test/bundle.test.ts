@@ -35,7 +35,7 @@ describe('the bundled executable (dist/s3lo.mjs and dist/chunks/)', () => {
     const env = cleanEnv({ PATH: `${dirname(process.execPath)}:${process.env['PATH'] ?? ''}` });
     const { stdout } = await promisify(execFile)(join(bare, 's3lo'), ['version', '-o', 'json'], { cwd: bare, env });
     const version = JSON.parse(stdout) as { plugins: { name: string }[] };
-    expect(version.plugins.map((p) => p.name)).toEqual(['@s3lo/backend-local', '@s3lo/backend-s3', '@s3lo/transport-archive']);
+    expect(version.plugins.map((p) => p.name)).toEqual(['@s3lo/backend-local', '@s3lo/backend-s3', '@s3lo/backend-gcs', '@s3lo/backend-azure', '@s3lo/transport-archive']);
     expect((await promisify(execFile)(join(bare, 's3lo'), ['--version'], { cwd: bare, env })).stdout).toMatch(/^s3lo version \S+\n$/);
   });
 
@@ -92,26 +92,32 @@ describe('start-up: what the bundle loads', () => {
   }
 
   const AWS = /^\/\/ .*@aws-sdk|^\/\/ .*backend-s3\//m;
+  const GOOGLE = /^\/\/ .*@google-cloud|^\/\/ .*backend-gcs\//m;
+  const AZURE = /^\/\/ .*@azure\/|^\/\/ .*backend-azure\//m;
   const YAML = /^\/\/ .*\/yaml@/m;
   const LIBRARY = /^\/\/ .*\/core\/dist\//m;
 
-  it('--version and --help read no library, AWS SDK or YAML', async () => {
+  it('--version and --help read no library, AWS, Google Cloud or Azure SDK, or YAML', async () => {
     for (const args of [['--version'], ['--help']]) {
       const { code, text } = await loadedText(args);
       expect(code).toBe(0);
       expect(text).not.toMatch(AWS);
+      expect(text).not.toMatch(GOOGLE);
+      expect(text).not.toMatch(AZURE);
       expect(text).not.toMatch(YAML);
       expect(text).not.toMatch(LIBRARY);
     }
   });
 
-  it('a local:// list reads the library and the local backend, no AWS SDK or YAML', async () => {
+  it('a local:// list reads the library and the local backend, no AWS, Google Cloud or Azure SDK, or YAML', async () => {
     await runCli(['push', 'oci:./layout:v1', 'local://./lazy/app:v1', '-q'], { cwd: bare, script: exe });
     const { code, text } = await loadedText(['list', 'local://./lazy']);
     expect(code).toBe(0);
     expect(text).toMatch(LIBRARY);
     expect(text).toMatch(/^\/\/ .*backend-local\//m);
     expect(text).not.toMatch(AWS);
+    expect(text).not.toMatch(GOOGLE);
+    expect(text).not.toMatch(AZURE);
     expect(text).not.toMatch(YAML);
   });
 });

@@ -18,6 +18,7 @@ export interface FirstPartyPlugin {
 export const FIRST_PARTY_PLUGINS: readonly FirstPartyPlugin[] = [
   { name: '@s3lo/backend-local', kind: 'backend', serves: ['local'], load: () => import('@s3lo/backend-local') },
   { name: '@s3lo/backend-s3', kind: 'backend', serves: ['s3'], load: () => import('@s3lo/backend-s3') },
+  { name: '@s3lo/backend-gcs', kind: 'backend', serves: ['gs'], load: () => import('@s3lo/backend-gcs') },
   { name: '@s3lo/backend-azure', kind: 'backend', serves: ['az'], load: () => import('@s3lo/backend-azure') },
   { name: '@s3lo/transport-archive', kind: 'transport', serves: ['oci-archive', 'docker-archive'], load: () => import('@s3lo/transport-archive') },
 ];

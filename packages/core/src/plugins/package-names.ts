@@ -36,15 +36,15 @@ export function suggestedTransportPackage(kind: string): string {
  * no message may tell anyone to install them. A name leaves this set in the
  * release that publishes its package.
  */
-const PLANNED: ReadonlySet<string> = new Set(['@s3lo/backend-gcs', '@s3lo/transport-docker', '@s3lo/transport-registry']);
+const PLANNED: ReadonlySet<string> = new Set(['@s3lo/transport-docker', '@s3lo/transport-registry']);
 
 /**
  * Whether a first-party package named by the suggestions is planned but not
- * published yet (`@s3lo/backend-gcs` today), so a hint says "planned"
+ * published yet (`@s3lo/transport-docker` today), so a hint says "planned"
  * instead of "install".
  *
  * @example
- * isPlannedPackage('@s3lo/backend-gcs'); // true
+ * isPlannedPackage('@s3lo/transport-docker'); // true
  * isPlannedPackage('@s3lo/backend-s3');  // false
  */
 export function isPlannedPackage(name: string): boolean {

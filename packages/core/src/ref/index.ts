@@ -50,9 +50,8 @@ export { BUILTIN_SCHEMES } from './scheme.js';
 /**
  * Parses a bucket image reference, `<scheme>://<bucket>/<image>[:<tag> | @<digest>]`.
  *
- * - Scheme: lowercase, `[a-z][a-z0-9+.-]*`. `s3` and `local` are served by
- *   first-party backends, `gs` and `az` are reserved for the planned Google
- *   Cloud Storage and Azure Blob ones; other schemes are accepted here and
+ * - Scheme: lowercase, `[a-z][a-z0-9+.-]*`. `s3`, `gs`, `az` and `local`
+ *   are served by first-party backends; other schemes are accepted here and
  *   need a plugin when used. `docker://`, `http(s)://`, `file://` and `oci://` (and the other
  *   transport names) are refused with what to write instead.
  * - Bucket: for every scheme but `local`, the text before the first `/`.

@@ -2,8 +2,8 @@ import { quote, type Fail } from './reference-error.js';
 
 /**
  * The schemes of s3lo's first-party backends: `s3` (`@s3lo/backend-s3`),
- * `local` (`@s3lo/backend-local`), and `gs` and `az`, reserved for the
- * planned `@s3lo/backend-gcs` and `@s3lo/backend-azure`. Others are accepted by the
+ * `local` (`@s3lo/backend-local`), `gs` (`@s3lo/backend-gcs`) and `az`
+ * (`@s3lo/backend-azure`). Others are accepted by the
  * parsers (a plugin may serve them); an unregistered scheme fails in
  * `resolveBackend`, which names the package to install.
  *

@@ -45,25 +45,27 @@ describe('PluginRegistry', () => {
     expect((foo as S3loError).message).toContain('no backend is registered');
   });
 
-  it('never tells a program to install a first-party plugin that is planned but not published', async () => {
-    for (const [scheme, pkg] of [['gs', '@s3lo/backend-gcs']] as const) {
-      const error = (await rejected(new PluginRegistry().resolveBackend({ scheme, bucket: 'b' }))) as S3loError;
-      expect(error.details).toEqual({ scheme, packages: [pkg] });
-      expect(error.hint).toBe(`${pkg}, the first-party backend for ${scheme}://, is planned but not published yet: register a backend plugin that serves ${scheme}://`);
-    }
+  it('never tells a program to install a first-party plugin that is planned but not published', () => {
     const daemon = thrown(() => new PluginRegistry().transportFor('docker-daemon'));
+    expect(daemon.details).toEqual({ kind: 'docker-daemon', packages: ['@s3lo/transport-docker'] });
     expect(daemon.hint).toBe(
       '@s3lo/transport-docker, the first-party transport for docker-daemon:, is planned but not published yet: register a transport plugin that serves docker-daemon:',
     );
     expect(thrown(() => new PluginRegistry().transportFor('oci-archive')).hint).toBe('install @s3lo/transport-archive and register it');
-    expect(isPlannedPackage('@s3lo/backend-s3')).toBe(false);
-    expect(isPlannedPackage('@s3lo/backend-azure')).toBe(false);
+    expect(isPlannedPackage('@s3lo/transport-registry')).toBe(true);
   });
 
-  it('tells a program to install @s3lo/backend-azure for az:// (published)', async () => {
-    const error = (await rejected(new PluginRegistry().resolveBackend({ scheme: 'az', bucket: 'b' }))) as S3loError;
-    expect(error.hint).toContain('@s3lo/backend-azure');
-    expect(error.hint).not.toContain('planned');
+  it('tells a program to install a published first-party backend (s3, gs, az)', async () => {
+    for (const [scheme, pkg] of [
+      ['s3', '@s3lo/backend-s3'],
+      ['gs', '@s3lo/backend-gcs'],
+      ['az', '@s3lo/backend-azure'],
+    ] as const) {
+      const error = (await rejected(new PluginRegistry().resolveBackend({ scheme, bucket: 'b' }))) as S3loError;
+      expect(error.details).toEqual({ scheme, packages: [pkg] });
+      expect(error.hint).toBe(`install ${pkg} and register it (the s3lo CLI loads it by name)`);
+      expect(isPlannedPackage(pkg)).toBe(false);
+    }
   });
 
   it('maps first-party schemes to their package names', () => {
