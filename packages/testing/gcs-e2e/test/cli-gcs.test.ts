@@ -11,7 +11,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { injectGcsServer } from '@s3lo/gcs-emulator/vitest';
-import { OCI_INDEX, blobPath, startLayout, writeBlob, writeImage, writeIndexJson, type Desc } from '@s3lo/oci-fixtures';
+import { blobPath, writeMultiPlatformImage, type Desc } from '@s3lo/oci-fixtures';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const CLI = join(dirname(createRequire(import.meta.url).resolve('@s3lo/cli/package.json')), 'dist', 's3lo.js');
@@ -48,35 +48,6 @@ async function ok(args: readonly string[], cwd: string): Promise<string> {
   return result.stdout;
 }
 
-/** An OCI index of linux/amd64 and linux/arm64/v8, each a config and two tar layers. `blobs`: every blob but the index (which the bucket keeps as the tag's manifest.json). */
-async function makeMultiPlatformImage(dir: string): Promise<{ index: Desc; blobs: Desc[] }> {
-  await startLayout(dir);
-  const amd64 = await writeImage(
-    dir,
-    [
-      { name: 'a.bin', size: 3000 },
-      { name: 'b.bin', size: 300_000 },
-    ],
-    { os: 'linux', architecture: 'amd64' },
-  );
-  const arm64 = await writeImage(
-    dir,
-    [
-      { name: 'a.bin', size: 3001 },
-      { name: 'b.bin', size: 300_001 },
-    ],
-    { os: 'linux', architecture: 'arm64', variant: 'v8' },
-  );
-  const entries = [
-    { ...amd64.manifest, platform: { os: 'linux', architecture: 'amd64' } },
-    { ...arm64.manifest, platform: { os: 'linux', architecture: 'arm64', variant: 'v8' } },
-  ];
-  const index = await writeBlob(dir, Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: entries })), OCI_INDEX);
-  await writeIndexJson(dir, index, 'v1');
-  const blobs = [amd64, arm64].flatMap((image) => [image.manifest, image.config, ...image.layers]);
-  return { index, blobs };
-}
-
 async function blobFiles(layout: string): Promise<string[]> {
   return (await readdir(join(layout, 'blobs', 'sha256'))).sort();
 }
@@ -89,7 +60,7 @@ describe(`s3lo CLI on gs:// (${server.kind})`, () => {
 
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), 's3lo-gcs-e2e-'));
-    image = await makeMultiPlatformImage(join(work, 'src'));
+    image = await writeMultiPlatformImage(join(work, 'src'));
   });
   afterAll(async () => {
     if (work !== undefined) await rm(work, { recursive: true, force: true });

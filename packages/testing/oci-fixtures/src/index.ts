@@ -134,3 +134,36 @@ export async function writeImage(
 export async function writeIndexJson(dir: string, top: Desc, tag: string): Promise<void> {
   await writeFile(join(dir, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [{ ...top, annotations: { 'org.opencontainers.image.ref.name': tag } }] }));
 }
+
+/**
+ * A multi-platform image in the OCI layout at `dir`, tagged `v1`: an OCI
+ * index of linux/amd64 and linux/arm64/v8, each a config and two tar
+ * layers (~3 KB and ~300 KB). `blobs` is every blob but the index (which
+ * a bucket keeps as the tag's manifest.json, not as a blob).
+ */
+export async function writeMultiPlatformImage(dir: string): Promise<{ index: Desc; blobs: Desc[] }> {
+  await startLayout(dir);
+  const amd64 = await writeImage(
+    dir,
+    [
+      { name: 'a.bin', size: 3000 },
+      { name: 'b.bin', size: 300_000 },
+    ],
+    { os: 'linux', architecture: 'amd64' },
+  );
+  const arm64 = await writeImage(
+    dir,
+    [
+      { name: 'a.bin', size: 3001 },
+      { name: 'b.bin', size: 300_001 },
+    ],
+    { os: 'linux', architecture: 'arm64', variant: 'v8' },
+  );
+  const entries = [
+    { ...amd64.manifest, platform: { os: 'linux', architecture: 'amd64' } },
+    { ...arm64.manifest, platform: { os: 'linux', architecture: 'arm64', variant: 'v8' } },
+  ];
+  const index = await writeBlob(dir, Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: entries })), OCI_INDEX);
+  await writeIndexJson(dir, index, 'v1');
+  return { index, blobs: [amd64, arm64].flatMap((image) => [image.manifest, image.config, ...image.layers]) };
+}
