@@ -104,6 +104,21 @@ export function npmCli(): string {
   throw new Error('no npm found beside node or on PATH');
 }
 
+/**
+ * The global npm configuration of the npm that {@link npmCli} picked, as a
+ * `--globalconfig` flag: `<prefix>/etc/npmrc` for an npm installed at
+ * `<prefix>/lib/node_modules/npm` (`/usr/etc/npmrc` for Debian's). Run by
+ * another Node, npm looks for its global config beside that Node instead,
+ * and misses the machine's registry, proxy or `cafile` (a TLS-intercepting
+ * proxy's CA): installs that need the registry then fail with
+ * SELF_SIGNED_CERT_IN_CHAIN.
+ */
+function machineNpmConfig(): string[] {
+  const match = /^(.*)\/lib\/node_modules\/npm\/bin\/npm-cli\.js$/.exec(npmCli());
+  const file = match === null ? undefined : join(match[1] as string, 'etc', 'npmrc');
+  return file !== undefined && existsSync(file) ? [`--globalconfig=${file}`] : [];
+}
+
 /** A project outside the repository with packed tarballs installed by npm. */
 export interface ScratchProject {
   /** The project's directory (under the system's temporary directory). */
@@ -148,7 +163,11 @@ export async function createScratchProject(options: {
   };
   try {
     await project.write('package.json', `${JSON.stringify({ name: 's3lo-scratch', private: true, type: 'module', ...options.packageJson }, null, 2)}\n`);
-    await mustRun(process.execPath, [npmCli(), 'install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', ...options.tarballs, ...(options.registryPackages ?? [])], dir);
+    await mustRun(
+      process.execPath,
+      [npmCli(), 'install', ...machineNpmConfig(), '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', ...options.tarballs, ...(options.registryPackages ?? [])],
+      dir,
+    );
   } catch (error) {
     await project.remove();
     throw error;
