@@ -6,6 +6,19 @@
 export * from './backend.js';
 export type { BackendOptions, BackendPlugin } from './plugin.js';
 export { assertValidKey, assertValidPrefix, MAX_KEY_BYTES } from './key.js';
+export {
+  assertBucketName,
+  assertPresignLifetime,
+  assertPutOptions,
+  assertValidRange,
+  listArguments,
+  MAX_PRESIGN_SECONDS,
+  pageSizeArgument,
+  type BucketNameOptions,
+  type ListArguments,
+} from './backend-arguments.js';
+export { compareKeys, decodeListToken, encodeListToken, invalidListToken, type ListTokenFields } from './list-token.js';
+export { CONNECTION_ERRNOS, raceAbort, systemErrorCode } from './connection-errors.js';
 export { listAll, listCommonPrefixes, listDirectObjects } from './list-all.js';
 export { listAllPendingUploads, supportsPendingUploads } from './pending-uploads.js';
 export { mapConcurrent } from './map-concurrent.js';
