@@ -1,5 +1,5 @@
 import type { File, GetFilesOptions } from '@google-cloud/storage';
-import { ErrorCode, S3loError, compareKeys, decodeListToken, encodeListToken, invalidListToken, raceAbort, type ListPage, type ObjectInfo } from '@s3lo/core/storage';
+import { compareKeys, decodeListToken, encodeListToken, invalidListToken, raceAbort, type ListPage, type ObjectInfo } from '@s3lo/core/storage';
 import type { ClientHandle } from './client.js';
 import { toS3loError, type ErrorContext } from './errors.js';
 

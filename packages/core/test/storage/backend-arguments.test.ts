@@ -1,14 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../src/errors/index.js';
-import {
-  MAX_PRESIGN_SECONDS,
-  assertBucketName,
-  assertPresignLifetime,
-  assertPutOptions,
-  assertValidRange,
-  listArguments,
-  pageSizeArgument,
-} from '../../src/storage/backend-arguments.js';
+import { MAX_PRESIGN_SECONDS, assertBucketName, assertPresignLifetime, assertPutOptions, assertValidRange, listArguments, pageSizeArgument } from '../../src/storage/backend-arguments.js';
 import { thrown } from '../support/thrown.js';
 
 describe('assertBucketName', () => {
@@ -82,9 +74,7 @@ describe('assertPresignLifetime', () => {
   });
 
   it('refuses 0, fractions and more than the maximum, naming it', () => {
-    expect(thrown(() => assertPresignLifetime(MAX_PRESIGN_SECONDS + 1)).message).toBe(
-      `expiresInSeconds must be an integer from 1 to 604800 (7 days), got ${MAX_PRESIGN_SECONDS + 1}`,
-    );
+    expect(thrown(() => assertPresignLifetime(MAX_PRESIGN_SECONDS + 1)).message).toBe(`expiresInSeconds must be an integer from 1 to 604800 (7 days), got ${MAX_PRESIGN_SECONDS + 1}`);
     expect(thrown(() => assertPresignLifetime(0)).code).toBe(ErrorCode.INVALID_ARGUMENT);
     expect(thrown(() => assertPresignLifetime(1.5)).code).toBe(ErrorCode.INVALID_ARGUMENT);
     expect(thrown(() => assertPresignLifetime(61, 60)).message).toBe('expiresInSeconds must be an integer from 1 to 60, got 61');
