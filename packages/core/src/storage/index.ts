@@ -26,6 +26,7 @@ export { deleteResult } from './delete-result.js';
 export { bucketNotFound, isBucketNotFound } from './missing-bucket.js';
 export { createDirectories, errnoCode, fsError, fsProblem, type FsProblem } from './node-fs.js';
 export { bodyToStream, createByteCounter, readAllCapped, type ByteCounterOptions } from './body.js';
+export { openUploadBody, readPutBody, type PutBodyContext, type UploadBody, type UploadBodyOptions } from './upload-body.js';
 export * from '../plugins/index.js';
 export * from '../errors/index.js';
 export { MAX_TIMER_MS, checkTimerMs } from '../time/timer-limit.js';
