@@ -5,11 +5,14 @@ import {
   STORAGE_CONTRACT_VERSION,
   abortError,
   assertValidKey,
-  assertValidPrefix,
+  assertBucketName,
+  assertPresignLifetime,
+  assertPutOptions,
+  assertValidRange,
+  listArguments,
   deleteResult,
   throwIfAborted,
   type BackendCapabilities,
-  type ByteRange,
   type CallOptions,
   type DeleteResult,
   type GetOptions,
@@ -28,9 +31,6 @@ import { httpStatus, noSuchContainer, noSuchKey, toS3loError } from './errors.js
 import { MAX_PAGE_SIZE, listPage } from './list.js';
 import { resolveSettings, type AzureBackendOptions, type ResolvedSettings } from './options.js';
 import { upload } from './upload.js';
-
-/** The longest SAS lifetime presignGet gives (a user delegation key lives 7 days at most). */
-const MAX_PRESIGN_SECONDS = 7 * 24 * 60 * 60;
 
 /**
  * One container of Azure Blob Storage (`az://` references), in the layout
@@ -74,11 +74,7 @@ export class AzureBackend implements StorageBackend {
    * @throws INVALID_ARGUMENT for an empty container name, invalid options or no account to talk to.
    */
   constructor(container: string, options: AzureBackendOptions = {}) {
-    if (typeof container !== 'string' || container === '' || container.includes('/')) {
-      throw new S3loError(ErrorCode.INVALID_ARGUMENT, `the azure backend needs a container name, got ${JSON.stringify(container)}`, {
-        hint: 'use a reference like az://my-container/app:v1',
-      });
-    }
+    assertBucketName(container, { backend: 'azure', scheme: 'az', noun: 'container' });
     this.bucket = container;
     this.#options = options;
     this.#settings = resolveSettings(options);
@@ -95,7 +91,7 @@ export class AzureBackend implements StorageBackend {
   async get(key: string, options: GetOptions = {}): Promise<Readable> {
     const { signal, range } = options;
     assertValidKey(key);
-    validateRange(range);
+    assertValidRange(range);
     throwIfAborted(signal);
     if (range?.length === 0) {
       await this.stat(key, { signal });
@@ -130,12 +126,7 @@ export class AzureBackend implements StorageBackend {
   async put(key: string, body: PutBody, options: PutOptions = {}): Promise<void> {
     const { signal, size, ifNoneMatch, contentType, onProgress } = options;
     assertValidKey(key);
-    if (ifNoneMatch !== undefined && ifNoneMatch !== '*') {
-      throw new S3loError(ErrorCode.INVALID_ARGUMENT, `ifNoneMatch must be "*", got ${JSON.stringify(ifNoneMatch)}`);
-    }
-    if (size !== undefined && (!Number.isSafeInteger(size) || size < 0)) {
-      throw new S3loError(ErrorCode.INVALID_ARGUMENT, `size must be a non-negative integer, got ${String(size)}`);
-    }
+    assertPutOptions({ size, ifNoneMatch });
     throwIfAborted(signal);
     const handle = await this.#client(signal);
     await upload({ handle, settings: this.#settings, key, size, contentType, ifNoneMatch: ifNoneMatch === '*', onProgress, signal }, body);
@@ -162,23 +153,11 @@ export class AzureBackend implements StorageBackend {
   }
 
   async list(options: ListOptions = {}): Promise<ListPage> {
-    const { signal, continuationToken } = options;
-    const prefix = options.prefix ?? '';
-    assertValidPrefix(prefix);
-    const delimiter = options.delimiter === '' ? undefined : options.delimiter;
-    if (delimiter !== undefined && typeof delimiter !== 'string') {
-      throw new S3loError(ErrorCode.INVALID_ARGUMENT, `delimiter must be a string, got ${JSON.stringify(delimiter)}`);
-    }
-    const pageSize = options.pageSize ?? MAX_PAGE_SIZE;
-    if (!Number.isSafeInteger(pageSize) || pageSize < 1) {
-      throw new S3loError(ErrorCode.INVALID_ARGUMENT, `pageSize must be a positive integer, got ${String(options.pageSize)}`);
-    }
-    if (continuationToken !== undefined && (typeof continuationToken !== 'string' || continuationToken === '')) {
-      throw new S3loError(ErrorCode.INVALID_ARGUMENT, `continuationToken must be a non-empty string, got ${JSON.stringify(continuationToken)}`);
-    }
+    const { signal } = options;
+    const { prefix, delimiter, pageSize, continuationToken } = listArguments(options, MAX_PAGE_SIZE);
     throwIfAborted(signal);
     const handle = await this.#client(signal);
-    const page = await listPage({ handle, prefix, delimiter, pageSize: Math.min(pageSize, MAX_PAGE_SIZE), continuationToken, signal });
+    const page = await listPage({ handle, prefix, delimiter, pageSize, continuationToken, signal });
     this.#containerSeen = true;
     return page;
   }
@@ -224,9 +203,7 @@ export class AzureBackend implements StorageBackend {
   async presignGet(key: string, options: PresignOptions): Promise<string> {
     const { signal, expiresInSeconds } = options;
     assertValidKey(key);
-    if (!Number.isSafeInteger(expiresInSeconds) || expiresInSeconds < 1 || expiresInSeconds > MAX_PRESIGN_SECONDS) {
-      throw new S3loError(ErrorCode.INVALID_ARGUMENT, `expiresInSeconds must be an integer from 1 to ${MAX_PRESIGN_SECONDS} (7 days), got ${String(expiresInSeconds)}`);
-    }
+    assertPresignLifetime(expiresInSeconds);
     if (!this.capabilities.presignedGet) {
       throw new S3loError(ErrorCode.UNSUPPORTED, `presigned URLs need an account key or a token credential; container ${JSON.stringify(this.bucket)} is reached with a SAS`, {
         details: { bucket: this.bucket, key },
@@ -275,13 +252,5 @@ export class AzureBackend implements StorageBackend {
     }
     this.#containerSeen = true;
     return true;
-  }
-}
-
-function validateRange(range: ByteRange | undefined): void {
-  if (range === undefined) return;
-  const { offset, length } = range;
-  if (!Number.isSafeInteger(offset) || offset < 0 || (length !== undefined && (!Number.isSafeInteger(length) || length < 0))) {
-    throw new S3loError(ErrorCode.INVALID_ARGUMENT, `a range needs a non-negative integer offset and length, got ${JSON.stringify(range)}`);
   }
 }

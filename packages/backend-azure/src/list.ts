@@ -1,14 +1,9 @@
-import { ErrorCode, S3loError, type ListPage, type ObjectInfo } from '@s3lo/core/storage';
+import { compareKeys, decodeListToken, encodeListToken, invalidListToken, type ListPage, type ObjectInfo } from '@s3lo/core/storage';
 import type { ClientHandle } from './client.js';
 import { toS3loError } from './errors.js';
 
 /** Azure's (and the contract's) most entries per listing page. */
 export const MAX_PAGE_SIZE = 1000;
-
-/** Ascending UTF-8 byte order, the contract's listing order. */
-export function compareUtf8(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
-}
 
 /** A UTF-16 surrogate: a character beyond the BMP. */
 const SURROGATE = /[\uD800-\uDFFF]/;
@@ -29,9 +24,6 @@ export interface ListRequest {
  * Bound to the prefix and delimiter it was issued for.
  */
 interface TokenBody {
-  readonly v: 1;
-  readonly p: string;
-  readonly d: string | null;
   readonly m?: string;
   readonly a?: string;
   readonly c?: 1;
@@ -81,13 +73,13 @@ async function listNative(request: ListRequest, marker: string | undefined): Pro
   if (delimiter === undefined) {
     const page = (await container.listBlobsFlat({ prefix, abortSignal: signal }).byPage(settings).next()).value;
     for (const item of page?.segment.blobItems ?? []) entries.push({ kind: 'object', info: info(item) });
-    entries.sort((a, b) => compareUtf8(entryKey(a), entryKey(b)));
+    entries.sort((a, b) => compareKeys(entryKey(a), entryKey(b)));
     return { entries, marker: page?.continuationToken };
   }
   const page = (await container.listBlobsByHierarchy(delimiter, { prefix, abortSignal: signal }).byPage(settings).next()).value;
   for (const item of page?.segment.blobItems ?? []) entries.push({ kind: 'object', info: info(item) });
   for (const item of page?.segment.blobPrefixes ?? []) entries.push({ kind: 'prefix', prefix: item.name });
-  entries.sort((a, b) => compareUtf8(entryKey(a), entryKey(b)));
+  entries.sort((a, b) => compareKeys(entryKey(a), entryKey(b)));
   return { entries, marker: page?.continuationToken };
 }
 
@@ -110,50 +102,28 @@ async function listClientSide(request: ListRequest, after: string | undefined): 
       }
     }
   }
-  entries.sort((a, b) => compareUtf8(entryKey(a), entryKey(b)));
-  const remaining = after === undefined ? entries : entries.filter((entry) => compareUtf8(entryKey(entry), after) > 0);
+  entries.sort((a, b) => compareKeys(entryKey(a), entryKey(b)));
+  const remaining = after === undefined ? entries : entries.filter((entry) => compareKeys(entryKey(entry), after) > 0);
   const page = remaining.slice(0, pageSize);
   return toPage(page, remaining.length > pageSize ? { c: 1, a: entryKey(page.at(-1) as Entry) } : undefined, request);
 }
 
-function toPage(entries: readonly Entry[], next: Omit<TokenBody, 'v' | 'p' | 'd'> | undefined, request: ListRequest): ListPage {
+function toPage(entries: readonly Entry[], next: TokenBody | undefined, request: ListRequest): ListPage {
   return {
     objects: entries.flatMap((entry) => (entry.kind === 'object' ? [entry.info] : [])),
     commonPrefixes: entries.flatMap((entry) => (entry.kind === 'prefix' ? [entry.prefix] : [])),
-    ...(next === undefined ? {} : { nextToken: encodeToken(next, request.prefix, request.delimiter) }),
+    ...(next === undefined ? {} : { nextToken: encodeListToken({ ...next }, request.prefix, request.delimiter) }),
   };
-}
-
-function encodeToken(next: Omit<TokenBody, 'v' | 'p' | 'd'>, prefix: string, delimiter: string | undefined): string {
-  const body: TokenBody = { v: 1, p: prefix, d: delimiter ?? null, ...next };
-  return Buffer.from(JSON.stringify(body), 'utf8').toString('base64url');
 }
 
 /** The token's body; INVALID_ARGUMENT for a token this backend did not issue for this listing. */
 export function decodeToken(token: string, prefix: string, delimiter: string | undefined): TokenBody {
-  const invalid = (why: string): S3loError =>
-    new S3loError(
-      ErrorCode.INVALID_ARGUMENT,
-      `continuation token ${JSON.stringify(token.length > 40 ? `${token.slice(0, 37)}...` : token)} was not issued by this backend for this listing (${why})`,
-      {
-        hint: 'pass the nextToken of the previous page of the same listing',
-      },
-    );
-  if (!/^[A-Za-z0-9_-]+$/.test(token)) throw invalid('not a token');
-  let body: unknown;
-  try {
-    body = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
-  } catch {
-    throw invalid('not a token');
-  }
-  if (typeof body !== 'object' || body === null) throw invalid('not a token');
-  const { v, p, d, m, a, c } = body as Partial<Record<keyof TokenBody, unknown>>;
-  if (v !== 1) throw invalid('unknown version');
-  if (p !== prefix || d !== (delimiter ?? null)) throw invalid('issued for another prefix or delimiter');
-  if (m !== undefined && (typeof m !== 'string' || m === '')) throw invalid('malformed');
-  if (a !== undefined && typeof a !== 'string') throw invalid('malformed');
-  if (c !== undefined && (c !== 1 || a === undefined)) throw invalid('malformed');
-  if (c === undefined && m === undefined) throw invalid('malformed');
+  const body = decodeListToken(token, prefix, delimiter);
+  const { m, a, c } = body;
+  if (m !== undefined && (typeof m !== 'string' || m === '')) throw invalidListToken(token, 'malformed');
+  if (a !== undefined && typeof a !== 'string') throw invalidListToken(token, 'malformed');
+  if (c !== undefined && (c !== 1 || a === undefined)) throw invalidListToken(token, 'malformed');
+  if (c === undefined && m === undefined) throw invalidListToken(token, 'malformed');
   return body as TokenBody;
 }
 

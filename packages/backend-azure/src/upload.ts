@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { pipeline } from 'node:stream';
-import { ErrorCode, S3loError, abortError, bodyToStream, createByteCounter, type PutBody } from '@s3lo/core/storage';
+import { ErrorCode, S3loError, openUploadBody, readPutBody, type PutBody } from '@s3lo/core/storage';
 import { BlockReader } from './block-reader.js';
 import type { ClientHandle } from './client.js';
 import { alreadyExists, azureCode, httpStatus, toS3loError, type ErrorContext } from './errors.js';
@@ -33,20 +32,12 @@ export async function upload(request: UploadRequest, body: PutBody): Promise<voi
   const context: ErrorContext = { op: 'put', container: handle.container.containerName, key, endpoint: handle.endpoint, conditional: request.ifNoneMatch, signal };
   // One controller for everything this put starts: the caller's signal, or
   // our own failure, cancels the body and every request in flight.
-  const operation = new AbortController();
-  const source = bodyToStream(body);
-  const counter = createByteCounter({ size, onProgress, label: `the body of ${JSON.stringify(key)}` });
-  pipeline(source, counter, () => undefined);
-  const onAbort = (): void => {
-    operation.abort(signal?.reason);
-    counter.destroy(abortError(signal as AbortSignal));
-  };
-  signal?.addEventListener('abort', onAbort, { once: true });
+  const { source, counter, operation, release } = openUploadBody(body, { key, size, onProgress, signal });
   const reader = new BlockReader(counter);
   try {
     const { blockSize } = request.settings;
-    const first = await readBody(() => reader.read(blockSize), context);
-    const second = first.length < blockSize ? Buffer.alloc(0) : await readBody(() => reader.read(blockSize), context);
+    const first = await readPutBody(() => reader.read(blockSize), { ...context, bucket: context.container });
+    const second = first.length < blockSize ? Buffer.alloc(0) : await readPutBody(() => reader.read(blockSize), { ...context, bucket: context.container });
     if (second.length === 0) {
       await putBlob(request, first, operation.signal);
       return;
@@ -58,20 +49,7 @@ export async function upload(request: UploadRequest, body: PutBody): Promise<voi
     source.destroy();
     throw toS3loError(error, context);
   } finally {
-    signal?.removeEventListener('abort', onAbort);
-  }
-}
-
-/** Reads from the body, turning a plain body error into a BACKEND_ERROR that says so (S3loErrors pass unchanged). */
-async function readBody(read: () => Promise<Buffer>, context: ErrorContext): Promise<Buffer> {
-  try {
-    return await read();
-  } catch (error) {
-    if (S3loError.isInstance(error) || context.signal?.aborted) throw error;
-    throw new S3loError(ErrorCode.BACKEND_ERROR, `put ${JSON.stringify(context.key)}: reading the body failed: ${error instanceof Error ? error.message : String(error)}`, {
-      cause: error,
-      details: { bucket: context.container, key: context.key },
-    });
+    release();
   }
 }
 
@@ -114,7 +92,7 @@ async function stageAndCommit(request: UploadRequest, reader: BlockReader, first
     for (let index = 0; ; index++) {
       while (inFlight.size >= settings.blockConcurrency) await Promise.race(inFlight);
       if (state.failure !== undefined) throw state.failure.error;
-      const block = pending.shift() ?? (await readBody(() => reader.read(settings.blockSize), context));
+      const block = pending.shift() ?? (await readPutBody(() => reader.read(settings.blockSize), { ...context, bucket: context.container }));
       if (block.length === 0) break;
       if (index >= MAX_BLOCKS) {
         throw new S3loError(ErrorCode.TOO_LARGE, `put ${JSON.stringify(key)}: the body needs more than ${MAX_BLOCKS} blocks of ${settings.blockSize} bytes`, {

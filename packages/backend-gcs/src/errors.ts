@@ -1,4 +1,4 @@
-import { ErrorCode, S3loError, abortError, bucketNotFound, isAbortError } from '@s3lo/core/storage';
+import { CONNECTION_ERRNOS, ErrorCode, S3loError, abortError, bucketNotFound, isAbortError, systemErrorCode } from '@s3lo/core/storage';
 
 /**
  * The one place SDK and network errors become S3loErrors. Every decision is
@@ -28,23 +28,6 @@ interface ErrorShape {
   readonly cause?: unknown;
 }
 
-/** Node errnos that mean "could not reach the endpoint at all". */
-const CONNECT_ERRNOS = new Set([
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ETIMEDOUT',
-  'ECONNRESET',
-  'EPIPE',
-  'CERT_HAS_EXPIRED',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-]);
-
 /** The HTTP status of an SDK error, when it got an answer. */
 export function httpStatus(error: unknown): number | undefined {
   for (let current = error, depth = 0; typeof current === 'object' && current !== null && depth < 4; depth++) {
@@ -65,22 +48,6 @@ export function errorReason(error: unknown): string | undefined {
   if (!Array.isArray(errors) || errors.length === 0) return undefined;
   const reason = (errors[0] as { reason?: unknown }).reason;
   return typeof reason === 'string' ? reason : undefined;
-}
-
-/** A Node system error code (`ECONNREFUSED`), here or in the cause chain. */
-function errnoOf(error: unknown): string | undefined {
-  for (let current = error, depth = 0; typeof current === 'object' && current !== null && depth < 5; depth++) {
-    const { code, cause } = current as ErrorShape;
-    if (typeof code === 'string' && /^[A-Z][A-Z0-9_]+$/.test(code)) return code;
-    const errors = (current as { errors?: unknown }).errors;
-    // AggregateError from happy-eyeballs connects: the first address's errno.
-    if (Array.isArray(errors) && errors.length > 0 && errors[0] instanceof Error) {
-      current = errors[0];
-      continue;
-    }
-    current = cause;
-  }
-  return undefined;
 }
 
 function where(context: ErrorContext): string {
@@ -143,8 +110,8 @@ export function toS3loError(error: unknown, context: ErrorContext): S3loError {
     });
   }
   if (status === undefined) {
-    const errno = errnoOf(error);
-    if (errno !== undefined && CONNECT_ERRNOS.has(errno)) {
+    const errno = systemErrorCode(error);
+    if (errno !== undefined && CONNECTION_ERRNOS.has(errno)) {
       const target = context.endpoint ?? 'Google Cloud Storage';
       return new S3loError(ErrorCode.BACKEND_ERROR, `${where(context)}: cannot connect to ${target} (${errno})`, {
         cause: error,
@@ -155,28 +122,4 @@ export function toS3loError(error: unknown, context: ErrorContext): S3loError {
   }
   const message = error instanceof Error && error.message !== '' ? `: ${error.message.split('\n')[0]}` : '';
   return new S3loError(ErrorCode.BACKEND_ERROR, `${where(context)} failed: ${label}${message}`, { cause: error, details });
-}
-
-/**
- * `promise`, or an ABORTED rejection as soon as `signal` fires. For the
- * SDK's read-only calls, which take no signal: the request still runs to
- * its end, but nothing waits for it.
- */
-export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (signal === undefined) return promise;
-  if (signal.aborted) return Promise.reject(abortError(signal));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(abortError(signal));
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
 }

@@ -4,12 +4,16 @@ import {
   S3loError,
   STORAGE_CONTRACT_VERSION,
   assertValidKey,
-  assertValidPrefix,
+  assertBucketName,
+  assertPresignLifetime,
+  assertPutOptions,
+  assertValidRange,
+  listArguments,
   deleteResult,
   mapConcurrent,
+  raceAbort,
   throwIfAborted,
   type BackendCapabilities,
-  type ByteRange,
   type CallOptions,
   type DeleteResult,
   type GetOptions,
@@ -23,13 +27,10 @@ import {
 } from '@s3lo/core/storage';
 import { createClient, type ClientHandle } from './client.js';
 import { emptyStream, openReadStream } from './download.js';
-import { httpStatus, noSuchBucket, noSuchKey, raceAbort, toS3loError } from './errors.js';
+import { httpStatus, noSuchBucket, noSuchKey, toS3loError } from './errors.js';
 import { MAX_PAGE_SIZE, listPage, objectInfo } from './list.js';
 import { resolveSettings, type GcsBackendOptions, type ResolvedSettings } from './options.js';
 import { upload } from './upload.js';
-
-/** V4 signing's longest signed URL lifetime. */
-const MAX_SIGNED_URL_SECONDS = 7 * 24 * 60 * 60;
 
 /**
  * One bucket of Google Cloud Storage (`gs://` references), in the layout
@@ -71,11 +72,7 @@ export class GcsBackend implements StorageBackend {
    * @throws INVALID_ARGUMENT for an empty bucket name or invalid options.
    */
   constructor(bucket: string, options: GcsBackendOptions = {}) {
-    if (typeof bucket !== 'string' || bucket === '' || bucket.includes('/')) {
-      throw new S3loError(ErrorCode.INVALID_ARGUMENT, `the gs backend needs a bucket name, got ${JSON.stringify(bucket)}`, {
-        hint: 'use a reference like gs://my-bucket/app:v1',
-      });
-    }
+    assertBucketName(bucket, { backend: 'gs', scheme: 'gs', noun: 'bucket' });
     this.bucket = bucket;
     this.#options = options;
     this.#settings = resolveSettings(options);
@@ -90,7 +87,7 @@ export class GcsBackend implements StorageBackend {
   async get(key: string, options: GetOptions = {}): Promise<Readable> {
     const { signal, range } = options;
     assertValidKey(key);
-    validateRange(range);
+    assertValidRange(range);
     throwIfAborted(signal);
     if (range?.length === 0) {
       await this.stat(key, { signal });
@@ -116,12 +113,7 @@ export class GcsBackend implements StorageBackend {
   async put(key: string, body: PutBody, options: PutOptions = {}): Promise<void> {
     const { signal, size, ifNoneMatch, contentType, onProgress } = options;
     assertValidKey(key);
-    if (ifNoneMatch !== undefined && ifNoneMatch !== '*') {
-      throw new S3loError(ErrorCode.INVALID_ARGUMENT, `ifNoneMatch must be "*", got ${JSON.stringify(ifNoneMatch)}`);
-    }
-    if (size !== undefined && (!Number.isSafeInteger(size) || size < 0)) {
-      throw new S3loError(ErrorCode.INVALID_ARGUMENT, `size must be a non-negative integer, got ${String(size)}`);
-    }
+    assertPutOptions({ size, ifNoneMatch });
     if (ifNoneMatch === '*' && !this.capabilities.conditionalCreate) {
       throw new S3loError(ErrorCode.UNSUPPORTED, `conditional create is not enabled for bucket ${JSON.stringify(this.bucket)} (its store may ignore ifGenerationMatch)`, {
         details: { bucket: this.bucket, key },
@@ -154,20 +146,8 @@ export class GcsBackend implements StorageBackend {
   }
 
   async list(options: ListOptions = {}): Promise<ListPage> {
-    const { signal, continuationToken } = options;
-    const prefix = options.prefix ?? '';
-    assertValidPrefix(prefix);
-    const delimiter = options.delimiter === '' ? undefined : options.delimiter;
-    if (delimiter !== undefined && typeof delimiter !== 'string') {
-      throw new S3loError(ErrorCode.INVALID_ARGUMENT, `delimiter must be a string, got ${JSON.stringify(delimiter)}`);
-    }
-    const pageSize = options.pageSize ?? MAX_PAGE_SIZE;
-    if (!Number.isSafeInteger(pageSize) || pageSize < 1) {
-      throw new S3loError(ErrorCode.INVALID_ARGUMENT, `pageSize must be a positive integer, got ${String(options.pageSize)}`);
-    }
-    if (continuationToken !== undefined && (typeof continuationToken !== 'string' || continuationToken === '')) {
-      throw new S3loError(ErrorCode.INVALID_ARGUMENT, `continuationToken must be a non-empty string, got ${JSON.stringify(continuationToken)}`);
-    }
+    const { signal } = options;
+    const { prefix, delimiter, pageSize, continuationToken } = listArguments(options, MAX_PAGE_SIZE);
     throwIfAborted(signal);
     const handle = await this.#client();
     const page = await listPage({
@@ -175,7 +155,7 @@ export class GcsBackend implements StorageBackend {
       bucket: this.bucket,
       prefix,
       delimiter,
-      pageSize: Math.min(pageSize, MAX_PAGE_SIZE),
+      pageSize,
       continuationToken,
       clientSide: this.#options.clientSideListing === true,
       signal,
@@ -245,9 +225,7 @@ export class GcsBackend implements StorageBackend {
   async presignGet(key: string, options: PresignOptions): Promise<string> {
     const { signal, expiresInSeconds } = options;
     assertValidKey(key);
-    if (!Number.isSafeInteger(expiresInSeconds) || expiresInSeconds < 1 || expiresInSeconds > MAX_SIGNED_URL_SECONDS) {
-      throw new S3loError(ErrorCode.INVALID_ARGUMENT, `expiresInSeconds must be an integer from 1 to ${MAX_SIGNED_URL_SECONDS} (7 days), got ${String(expiresInSeconds)}`);
-    }
+    assertPresignLifetime(expiresInSeconds);
     if (!this.capabilities.presignedGet) {
       throw new S3loError(ErrorCode.UNSUPPORTED, `signed URLs are not enabled for bucket ${JSON.stringify(this.bucket)}`, {
         details: { bucket: this.bucket, key },
@@ -314,13 +292,5 @@ export class GcsBackend implements StorageBackend {
     }
     this.#bucketSeen = true;
     return true;
-  }
-}
-
-function validateRange(range: ByteRange | undefined): void {
-  if (range === undefined) return;
-  const { offset, length } = range;
-  if (!Number.isSafeInteger(offset) || offset < 0 || (length !== undefined && (!Number.isSafeInteger(length) || length < 0))) {
-    throw new S3loError(ErrorCode.INVALID_ARGUMENT, `a range needs a non-negative integer offset and length, got ${JSON.stringify(range)}`);
   }
 }

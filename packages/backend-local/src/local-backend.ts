@@ -7,13 +7,15 @@ import {
   S3loError,
   STORAGE_CONTRACT_VERSION,
   abortError,
+  assertPutOptions,
   assertValidPrefix,
+  assertValidRange,
   createDirectories,
   deleteResult,
   mapConcurrent,
+  pageSizeArgument,
   throwIfAborted,
   type BackendCapabilities,
-  type ByteRange,
   type CallOptions,
   type DeleteResult,
   type GetOptions,
@@ -116,7 +118,7 @@ export class LocalBackend implements StorageBackend {
   async get(key: string, options: GetOptions = {}): Promise<Readable> {
     const { signal, range } = options;
     assertLocalKey(key);
-    validateRange(range);
+    assertValidRange(range);
     throwIfAborted(signal);
     const path = await this.#existingPath(key);
     let handle: FileHandle;
@@ -151,12 +153,7 @@ export class LocalBackend implements StorageBackend {
   async put(key: string, body: PutBody, options: PutOptions = {}): Promise<void> {
     const { size, ifNoneMatch } = options;
     assertLocalKey(key);
-    if (ifNoneMatch !== undefined && ifNoneMatch !== '*') {
-      throw new S3loError(ErrorCode.INVALID_ARGUMENT, `ifNoneMatch must be "*", got ${JSON.stringify(ifNoneMatch)}`);
-    }
-    if (size !== undefined && (!Number.isSafeInteger(size) || size < 0)) {
-      throw new S3loError(ErrorCode.INVALID_ARGUMENT, `size must be a non-negative integer, got ${String(size)}`);
-    }
+    assertPutOptions({ size, ifNoneMatch });
     await this.#write(key, body, { ...options, exclusive: ifNoneMatch === '*' });
   }
 
@@ -181,11 +178,7 @@ export class LocalBackend implements StorageBackend {
     const prefix = options.prefix ?? '';
     assertValidPrefix(prefix);
     const delimiter = options.delimiter === '' ? undefined : options.delimiter;
-    const pageSize = options.pageSize ?? MAX_PAGE_SIZE;
-    if (!Number.isSafeInteger(pageSize) || pageSize < 1) {
-      throw new S3loError(ErrorCode.INVALID_ARGUMENT, `pageSize must be a positive integer, got ${String(options.pageSize)}`);
-    }
-    const limit = Math.min(pageSize, MAX_PAGE_SIZE);
+    const limit = pageSizeArgument(options.pageSize, MAX_PAGE_SIZE);
     const after = options.continuationToken === undefined ? undefined : decodeToken(options.continuationToken);
     throwIfAborted(signal);
     try {
@@ -266,16 +259,13 @@ export class LocalBackend implements StorageBackend {
     const { signal } = options;
     const prefix = options.prefix ?? '';
     assertValidPrefix(prefix);
-    const pageSize = options.pageSize ?? MAX_PAGE_SIZE;
-    if (!Number.isSafeInteger(pageSize) || pageSize < 1) {
-      throw new S3loError(ErrorCode.INVALID_ARGUMENT, `pageSize must be a positive integer, got ${String(options.pageSize)}`);
-    }
+    const pageSize = pageSizeArgument(options.pageSize, MAX_PAGE_SIZE);
     const after = options.continuationToken === undefined ? undefined : decodeCursor(options.continuationToken);
     throwIfAborted(signal);
     try {
       const root = await this.#existingRoot();
       if (root === undefined) return { uploads: [] };
-      return await listTemporaryFiles(root, { prefix, after, limit: Math.min(pageSize, MAX_PAGE_SIZE), signal });
+      return await listTemporaryFiles(root, { prefix, after, limit: pageSize, signal });
     } catch (error) {
       throw toS3loError(error, { op: 'list pending uploads', signal });
     }
@@ -421,14 +411,6 @@ function readError(error: unknown, key: string, op: string, signal: AbortSignal 
   // ELOOP from O_NOFOLLOW: the key names a symbolic link, which is not an object here.
   if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ELOOP' || code === 'EISDIR') return notFound(key, error);
   return toS3loError(error, { op, key, signal });
-}
-
-function validateRange(range: ByteRange | undefined): void {
-  if (range === undefined) return;
-  const { offset, length } = range;
-  if (!Number.isSafeInteger(offset) || offset < 0 || (length !== undefined && (!Number.isSafeInteger(length) || length < 0))) {
-    throw new S3loError(ErrorCode.INVALID_ARGUMENT, `a range needs a non-negative integer offset and length, got ${JSON.stringify(range)}`);
-  }
 }
 
 async function statEntries(entries: readonly WalkEntry[], signal: AbortSignal | undefined): Promise<ObjectInfo[]> {

@@ -1,4 +1,5 @@
 import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
+import { raceAbort } from '@s3lo/core/storage';
 import { httpStatus, isNotFound, noSuchBucket, toS3loError } from './errors.js';
 import type { ResolvedSettings, S3BackendOptions } from './options.js';
 
@@ -178,23 +179,4 @@ async function headBucketRegion(sdk: S3Sdk, bucket: string, settings: ResolvedSe
   } finally {
     probe.destroy();
   }
-}
-
-/** `promise`, or an ABORTED rejection as soon as `signal` fires. */
-export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(toS3loError(signal.reason, { op: 'request', bucket: '', signal }));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(toS3loError(signal.reason, { op: 'request', bucket: '', signal }));
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
 }

@@ -1,4 +1,4 @@
-import { ErrorCode, S3loError, abortError, isAbortError } from '@s3lo/core/storage';
+import { CONNECTION_ERRNOS, ErrorCode, S3loError, abortError, isAbortError, systemErrorCode } from '@s3lo/core/storage';
 
 /**
  * The one place SDK and network errors become S3loErrors. Every decision is
@@ -42,23 +42,6 @@ const PERMISSION_CODES = new Set([
   'CredentialsProviderError',
 ]);
 
-/** Node errnos that mean "could not reach the endpoint at all". */
-const CONNECT_ERRNOS = new Set([
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ETIMEDOUT',
-  'ECONNRESET',
-  'EPIPE',
-  'CERT_HAS_EXPIRED',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-]);
-
 /** The HTTP status of an SDK error, when it got an answer. */
 export function httpStatus(error: unknown): number | undefined {
   if (typeof error !== 'object' || error === null) return undefined;
@@ -73,22 +56,6 @@ export function errorName(error: unknown): string | undefined {
   const { name, Code } = error as ServiceErrorShape;
   if (typeof Code === 'string') return Code;
   return typeof name === 'string' ? name : undefined;
-}
-
-/** A Node system error code (`ECONNREFUSED`), here or in the cause chain. */
-function errnoOf(error: unknown): string | undefined {
-  for (let current = error, depth = 0; typeof current === 'object' && current !== null && depth < 5; depth++) {
-    const { code, cause } = current as ServiceErrorShape;
-    if (typeof code === 'string' && /^[A-Z][A-Z0-9_]+$/.test(code)) return code;
-    const errors = (current as { errors?: unknown }).errors;
-    // AggregateError from happy-eyeballs connects: the first address's errno.
-    if (Array.isArray(errors) && errors.length > 0) {
-      current = errors[0];
-      continue;
-    }
-    current = cause;
-  }
-  return undefined;
 }
 
 /** True when the error says the object (or bucket) is not there: status 404 or a NoSuch* / NotFound type. */
@@ -178,8 +145,8 @@ export function toS3loError(error: unknown, context: ErrorContext): S3loError {
     });
   }
   if (status === undefined) {
-    const errno = errnoOf(error);
-    if (errno !== undefined && CONNECT_ERRNOS.has(errno)) {
+    const errno = systemErrorCode(error);
+    if (errno !== undefined && CONNECTION_ERRNOS.has(errno)) {
       const target = context.endpoint ?? 'AWS S3';
       return new S3loError(ErrorCode.BACKEND_ERROR, `${where(context)}: cannot connect to ${target} (${errno})`, {
         cause: error,

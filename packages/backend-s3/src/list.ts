@@ -1,5 +1,5 @@
 import type { ListObjectsV2CommandOutput } from '@aws-sdk/client-s3';
-import { ErrorCode, S3loError, type ListPage, type ObjectInfo } from '@s3lo/core/storage';
+import { ErrorCode, S3loError, compareKeys, decodeListToken, encodeListToken, invalidListToken, type ListPage, type ObjectInfo } from '@s3lo/core/storage';
 import type { ClientHandle } from './client.js';
 import { errorName, httpStatus, toS3loError, type ErrorContext } from './errors.js';
 
@@ -28,47 +28,17 @@ interface Cursor {
   readonly after?: string;
 }
 
-interface TokenBody {
-  readonly v: 1;
-  readonly p: string;
-  readonly d: string | null;
-  readonly t?: string;
-  readonly a?: string;
-}
-
-/** UTF-8 byte order, the order of S3 listings and of the contract. */
-export function compareKeys(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
-}
-
+/** A token (see encodeListToken) carrying the cursor: `t` the store's token, `a` the last entry returned. */
 export function encodeToken(cursor: Cursor, prefix: string, delimiter: string | undefined): string {
-  const body: TokenBody = { v: 1, p: prefix, d: delimiter ?? null, ...(cursor.token === undefined ? {} : { t: cursor.token }), ...(cursor.after === undefined ? {} : { a: cursor.after }) };
-  return Buffer.from(JSON.stringify(body), 'utf8').toString('base64url');
+  return encodeListToken({ ...(cursor.token === undefined ? {} : { t: cursor.token }), ...(cursor.after === undefined ? {} : { a: cursor.after }) }, prefix, delimiter);
 }
 
+/** The cursor of a token of this listing; INVALID_ARGUMENT for one this backend did not issue for it. */
 export function decodeToken(token: string, prefix: string, delimiter: string | undefined): Cursor {
-  const invalid = (why: string): S3loError =>
-    new S3loError(
-      ErrorCode.INVALID_ARGUMENT,
-      `continuation token ${JSON.stringify(token.length > 40 ? `${token.slice(0, 37)}...` : token)} was not issued by this backend for this listing (${why})`,
-      {
-        hint: 'pass the nextToken of the previous page of the same listing',
-      },
-    );
-  if (typeof token !== 'string' || token === '' || !/^[A-Za-z0-9_-]+$/.test(token)) throw invalid('not a token');
-  let body: unknown;
-  try {
-    body = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
-  } catch {
-    throw invalid('not a token');
-  }
-  if (typeof body !== 'object' || body === null) throw invalid('not a token');
-  const { v, p, d, t, a } = body as Partial<Record<keyof TokenBody, unknown>>;
-  if (v !== 1) throw invalid('unknown version');
-  if (p !== prefix || d !== (delimiter ?? null)) throw invalid('issued for another prefix or delimiter');
-  if ((t === undefined) === (a === undefined)) throw invalid('malformed');
-  if (t !== undefined && (typeof t !== 'string' || t === '')) throw invalid('malformed');
-  if (a !== undefined && (typeof a !== 'string' || a === '')) throw invalid('malformed');
+  const { t, a } = decodeListToken(token, prefix, delimiter);
+  if ((t === undefined) === (a === undefined)) throw invalidListToken(token, 'malformed');
+  if (t !== undefined && (typeof t !== 'string' || t === '')) throw invalidListToken(token, 'malformed');
+  if (a !== undefined && (typeof a !== 'string' || a === '')) throw invalidListToken(token, 'malformed');
   return t === undefined ? { after: a as string } : { token: t as string };
 }
 

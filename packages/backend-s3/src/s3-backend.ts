@@ -5,11 +5,17 @@ import {
   STORAGE_CONTRACT_VERSION,
   assertValidKey,
   assertValidPrefix,
+  assertBucketName,
+  assertPresignLifetime,
+  assertPutOptions,
+  assertValidRange,
+  listArguments,
   deleteResult,
   mapConcurrent,
+  pageSizeArgument,
+  raceAbort,
   throwIfAborted,
   type BackendCapabilities,
-  type ByteRange,
   type CallOptions,
   type DeleteResult,
   type GetOptions,
@@ -24,7 +30,7 @@ import {
   type PutOptions,
   type StorageBackend,
 } from '@s3lo/core/storage';
-import { createClient, raceAbort, type ClientHandle } from './client.js';
+import { createClient, type ClientHandle } from './client.js';
 import { copyObject } from './copy.js';
 import { download, emptyStream } from './download.js';
 import { deleteFailure, httpStatus, noSuchBucket, noSuchKey, toS3loError } from './errors.js';
@@ -38,8 +44,6 @@ import { upload } from './upload.js';
 const DELETE_BATCH = 1000;
 /** DeleteObjects requests of one deleteMany in flight. */
 const DELETE_CONCURRENCY = 4;
-/** SigV4's longest presigned URL lifetime. */
-const MAX_PRESIGN_SECONDS = 7 * 24 * 60 * 60;
 
 /**
  * One bucket of Amazon S3 or of an S3-compatible store (`s3://`
@@ -86,11 +90,7 @@ export class S3Backend implements StorageBackend {
    * @throws INVALID_ARGUMENT for an empty bucket name or invalid options.
    */
   constructor(bucket: string, options: S3BackendOptions = {}) {
-    if (typeof bucket !== 'string' || bucket === '' || bucket.includes('/')) {
-      throw new S3loError(ErrorCode.INVALID_ARGUMENT, `the s3 backend needs a bucket name, got ${JSON.stringify(bucket)}`, {
-        hint: 'use a reference like s3://my-bucket/app:v1',
-      });
-    }
+    assertBucketName(bucket, { backend: 's3', scheme: 's3', noun: 'bucket' });
     this.bucket = bucket;
     this.#options = options;
     this.#settings = resolveSettings(options);
@@ -106,7 +106,7 @@ export class S3Backend implements StorageBackend {
   async get(key: string, options: GetOptions = {}): Promise<Readable> {
     const { signal, range } = options;
     assertValidKey(key);
-    validateRange(range);
+    assertValidRange(range);
     throwIfAborted(signal);
     if (range?.length === 0) {
       await this.stat(key, { signal });
@@ -134,12 +134,7 @@ export class S3Backend implements StorageBackend {
   async put(key: string, body: PutBody, options: PutOptions = {}): Promise<void> {
     const { signal, size, ifNoneMatch, contentType, onProgress } = options;
     assertValidKey(key);
-    if (ifNoneMatch !== undefined && ifNoneMatch !== '*') {
-      throw new S3loError(ErrorCode.INVALID_ARGUMENT, `ifNoneMatch must be "*", got ${JSON.stringify(ifNoneMatch)}`);
-    }
-    if (size !== undefined && (!Number.isSafeInteger(size) || size < 0)) {
-      throw new S3loError(ErrorCode.INVALID_ARGUMENT, `size must be a non-negative integer, got ${String(size)}`);
-    }
+    assertPutOptions({ size, ifNoneMatch });
     if (ifNoneMatch === '*' && !this.capabilities.conditionalCreate) {
       throw new S3loError(ErrorCode.UNSUPPORTED, `conditional create is not enabled for bucket ${JSON.stringify(this.bucket)} (its store may ignore If-None-Match)`, {
         details: { bucket: this.bucket, key },
@@ -172,20 +167,8 @@ export class S3Backend implements StorageBackend {
   }
 
   async list(options: ListOptions = {}): Promise<ListPage> {
-    const { signal, continuationToken } = options;
-    const prefix = options.prefix ?? '';
-    assertValidPrefix(prefix);
-    const delimiter = options.delimiter === '' ? undefined : options.delimiter;
-    if (delimiter !== undefined && typeof delimiter !== 'string') {
-      throw new S3loError(ErrorCode.INVALID_ARGUMENT, `delimiter must be a string, got ${JSON.stringify(delimiter)}`);
-    }
-    const pageSize = options.pageSize ?? MAX_PAGE_SIZE;
-    if (!Number.isSafeInteger(pageSize) || pageSize < 1) {
-      throw new S3loError(ErrorCode.INVALID_ARGUMENT, `pageSize must be a positive integer, got ${String(options.pageSize)}`);
-    }
-    if (continuationToken !== undefined && (typeof continuationToken !== 'string' || continuationToken === '')) {
-      throw new S3loError(ErrorCode.INVALID_ARGUMENT, `continuationToken must be a non-empty string, got ${JSON.stringify(continuationToken)}`);
-    }
+    const { signal } = options;
+    const { prefix, delimiter, pageSize, continuationToken } = listArguments(options, MAX_PAGE_SIZE);
     throwIfAborted(signal);
     const handle = await this.#client(signal);
     const page = await listPage({
@@ -193,7 +176,7 @@ export class S3Backend implements StorageBackend {
       bucket: this.bucket,
       prefix,
       delimiter,
-      pageSize: Math.min(pageSize, MAX_PAGE_SIZE),
+      pageSize,
       continuationToken,
       clientSide: this.#settings.clientSideListing,
       signal,
@@ -275,9 +258,7 @@ export class S3Backend implements StorageBackend {
   async presignGet(key: string, options: PresignOptions): Promise<string> {
     const { signal, expiresInSeconds } = options;
     assertValidKey(key);
-    if (!Number.isSafeInteger(expiresInSeconds) || expiresInSeconds < 1 || expiresInSeconds > MAX_PRESIGN_SECONDS) {
-      throw new S3loError(ErrorCode.INVALID_ARGUMENT, `expiresInSeconds must be an integer from 1 to ${MAX_PRESIGN_SECONDS} (7 days), got ${String(expiresInSeconds)}`);
-    }
+    assertPresignLifetime(expiresInSeconds);
     throwIfAborted(signal);
     const { client, sdk, endpoint } = await this.#client(signal);
     try {
@@ -298,10 +279,7 @@ export class S3Backend implements StorageBackend {
     const { signal, continuationToken } = options;
     const prefix = options.prefix ?? '';
     assertValidPrefix(prefix);
-    const pageSize = options.pageSize ?? MAX_PAGE_SIZE;
-    if (!Number.isSafeInteger(pageSize) || pageSize < 1) {
-      throw new S3loError(ErrorCode.INVALID_ARGUMENT, `pageSize must be a positive integer, got ${String(options.pageSize)}`);
-    }
+    const pageSize = pageSizeArgument(options.pageSize, MAX_PAGE_SIZE);
     this.#assertPendingUploads();
     throwIfAborted(signal);
     const handle = await this.#client(signal);
@@ -374,13 +352,5 @@ export class S3Backend implements StorageBackend {
   #seen(error: unknown): unknown {
     if (S3loError.isInstance(error, ErrorCode.NOT_FOUND) && error.details['missing'] !== 'bucket') this.#bucketSeen = true;
     return error;
-  }
-}
-
-function validateRange(range: ByteRange | undefined): void {
-  if (range === undefined) return;
-  const { offset, length } = range;
-  if (!Number.isSafeInteger(offset) || offset < 0 || (length !== undefined && (!Number.isSafeInteger(length) || length < 0))) {
-    throw new S3loError(ErrorCode.INVALID_ARGUMENT, `a range needs a non-negative integer offset and length, got ${JSON.stringify(range)}`);
   }
 }

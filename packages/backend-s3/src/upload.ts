@@ -1,7 +1,6 @@
-import { pipeline } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CompletedPart, UploadPartCommandOutput } from '@aws-sdk/client-s3';
-import { ErrorCode, S3loError, abortError, bodyToStream, createByteCounter, type PutBody } from '@s3lo/core/storage';
+import { ErrorCode, S3loError, openUploadBody, readPutBody, type PutBody } from '@s3lo/core/storage';
 import type { ClientHandle } from './client.js';
 import { alreadyExists, errorName, httpStatus, toS3loError, type ErrorContext } from './errors.js';
 import { MAX_PARTS, partSizeFor, type ResolvedSettings } from './options.js';
@@ -39,20 +38,12 @@ export async function upload(request: UploadRequest, body: PutBody): Promise<voi
   const context: ErrorContext = { op: 'put', bucket: request.bucket, key, endpoint: request.handle.endpoint, conditional: request.ifNoneMatch, signal };
   // One controller for everything this put starts: the caller's signal, or
   // our own failure, cancels the body and every request in flight.
-  const operation = new AbortController();
-  const source = bodyToStream(body);
-  const counter = createByteCounter({ size, onProgress, label: `the body of ${JSON.stringify(key)}` });
-  pipeline(source, counter, () => undefined);
-  const onAbort = (): void => {
-    operation.abort(signal?.reason);
-    counter.destroy(abortError(signal as AbortSignal));
-  };
-  signal?.addEventListener('abort', onAbort, { once: true });
+  const { source, counter, operation, release } = openUploadBody(body, { key, size, onProgress, signal });
   const reader = new PartReader(counter);
   try {
     const threshold = request.settings.multipartThreshold;
     if (size === undefined || size <= threshold) {
-      const head = await readBody(() => reader.read(threshold + 1), context);
+      const head = await readPutBody(() => reader.read(threshold + 1), context);
       if (head.length <= threshold) {
         await putObject(request, head, operation.signal);
         return;
@@ -68,7 +59,7 @@ export async function upload(request: UploadRequest, body: PutBody): Promise<voi
     if (errorName(error) === 'NoSuchUpload') throw uploadAborted(context, error);
     throw toS3loError(error, context);
   } finally {
-    signal?.removeEventListener('abort', onAbort);
+    release();
   }
 }
 
@@ -93,19 +84,6 @@ function unsupportedConditional(request: UploadRequest): void {
       hint: 'raise the multipartThreshold option, or set conditionalMultipart if the store checks it (AWS S3 does)',
     },
   );
-}
-
-/** Reads from the body, turning a plain body error into a BACKEND_ERROR that says so (S3loErrors pass unchanged). */
-async function readBody(read: () => Promise<Buffer>, context: ErrorContext): Promise<Buffer> {
-  try {
-    return await read();
-  } catch (error) {
-    if (S3loError.isInstance(error) || context.signal?.aborted) throw error;
-    throw new S3loError(ErrorCode.BACKEND_ERROR, `put ${JSON.stringify(context.key)}: reading the body failed: ${error instanceof Error ? error.message : String(error)}`, {
-      cause: error,
-      details: { bucket: context.bucket, key: context.key },
-    });
-  }
 }
 
 async function putObject(request: UploadRequest, bytes: Buffer, signal: AbortSignal): Promise<void> {
@@ -192,7 +170,7 @@ async function multipartUpload(request: UploadRequest, reader: PartReader, opera
         await Promise.race(inFlight);
       }
       const buffer = part;
-      const bytes = await readBody(() => reader.readInto(buffer), context);
+      const bytes = await readPutBody(() => reader.readInto(buffer), context);
       if (bytes.length === 0 && partNumber > 1) break;
       if (partNumber > MAX_PARTS) {
         throw new S3loError(ErrorCode.TOO_LARGE, `put ${JSON.stringify(key)}: the body needs more than ${MAX_PARTS} parts of ${partSize} bytes`, {

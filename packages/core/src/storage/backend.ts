@@ -291,7 +291,10 @@ export interface PresignOptions extends CallOptions {
  *   store defect the suite's `storeDefects` can name).
  * - Not checked by the suite: negative or fractional ranges, sizes and page
  *   sizes, and continuation tokens the backend did not issue, are
- *   INVALID_ARGUMENT.
+ *   INVALID_ARGUMENT. These checks are shared in `@s3lo/core/storage`:
+ *   `assertValidRange`, `assertPutOptions`, `listArguments`,
+ *   `pageSizeArgument`, `assertPresignLifetime`; tokens bound to their
+ *   listing come from `encodeListToken` and `decodeListToken`.
  *
  * @example
  * ```ts
