@@ -1,5 +1,5 @@
 import type { File, GetFilesOptions } from '@google-cloud/storage';
-import { compareKeys, decodeListToken, encodeListToken, invalidListToken, raceAbort, type ListPage, type ObjectInfo } from '@s3lo/core/storage';
+import { compareKeys, decodeListCursor, encodeListCursor, raceAbort, type ListCursor, type ListPage, type ObjectInfo } from '@s3lo/core/storage';
 import type { ClientHandle } from './client.js';
 import { toS3loError, type ErrorContext } from './errors.js';
 
@@ -18,26 +18,6 @@ export interface ListRequest {
   readonly signal: AbortSignal | undefined;
 }
 
-/** Where the next page starts: the store's page token, or (client-side) the last entry returned. */
-interface Cursor {
-  readonly token?: string;
-  readonly after?: string;
-}
-
-/** A token (see encodeListToken) carrying the cursor: `t` the store's token, `a` the last entry returned. */
-export function encodeToken(cursor: Cursor, prefix: string, delimiter: string | undefined): string {
-  return encodeListToken({ ...(cursor.token === undefined ? {} : { t: cursor.token }), ...(cursor.after === undefined ? {} : { a: cursor.after }) }, prefix, delimiter);
-}
-
-/** The cursor of a token of this listing; INVALID_ARGUMENT for one this backend did not issue for it. */
-export function decodeToken(token: string, prefix: string, delimiter: string | undefined): Cursor {
-  const { t, a } = decodeListToken(token, prefix, delimiter);
-  if ((t === undefined) === (a === undefined)) throw invalidListToken(token, 'malformed');
-  if (t !== undefined && (typeof t !== 'string' || t === '')) throw invalidListToken(token, 'malformed');
-  if (a !== undefined && (typeof a !== 'string' || a === '')) throw invalidListToken(token, 'malformed');
-  return t === undefined ? { after: a as string } : { token: t as string };
-}
-
 /** An object of a listing, with the size and time `stat` reports. */
 export function objectInfo(file: Pick<File, 'name' | 'metadata'>): ObjectInfo {
   const { size, updated } = file.metadata;
@@ -50,7 +30,7 @@ const entryKey = (entry: Entry): string => entry.prefix ?? entry.object.key;
 
 /** One page of a listing. */
 export async function listPage(request: ListRequest): Promise<ListPage> {
-  const cursor = request.continuationToken === undefined ? {} : decodeToken(request.continuationToken, request.prefix, request.delimiter);
+  const cursor = request.continuationToken === undefined ? {} : decodeListCursor(request.continuationToken, request.prefix, request.delimiter);
   const context: ErrorContext = { op: 'list', bucket: request.bucket, endpoint: request.handle.endpoint, signal: request.signal };
   try {
     return request.clientSide ? await listClientSide(request, cursor) : await listNative(request, cursor);
@@ -59,11 +39,11 @@ export async function listPage(request: ListRequest): Promise<ListPage> {
   }
 }
 
-function toPage(entries: Entry[], next: Cursor | undefined, request: ListRequest): ListPage {
+function toPage(entries: Entry[], next: ListCursor | undefined, request: ListRequest): ListPage {
   return {
     objects: entries.flatMap((e) => (e.object === undefined ? [] : [e.object])),
     commonPrefixes: entries.flatMap((e) => (e.prefix === undefined ? [] : [e.prefix])),
-    ...(next === undefined ? {} : { nextToken: encodeToken(next, request.prefix, request.delimiter) }),
+    ...(next === undefined ? {} : { nextToken: encodeListCursor(next, request.prefix, request.delimiter) }),
   };
 }
 
@@ -72,7 +52,7 @@ function toPage(entries: Entry[], next: Cursor | undefined, request: ListRequest
  * `maxResults`, pages come in name order, and the page token is the
  * store's, wrapped so it is bound to this listing.
  */
-async function listNative(request: ListRequest, cursor: Cursor): Promise<ListPage> {
+async function listNative(request: ListRequest, cursor: ListCursor): Promise<ListPage> {
   const query: GetFilesOptions = {
     autoPaginate: false,
     maxResults: request.pageSize,
@@ -94,7 +74,7 @@ async function listNative(request: ListRequest, cursor: Cursor): Promise<ListPag
  * prefix and cuts the page after the cursor here. Costs a full listing per
  * page: for emulators and small buckets only.
  */
-async function listClientSide(request: ListRequest, cursor: Cursor): Promise<ListPage> {
+async function listClientSide(request: ListRequest, cursor: ListCursor): Promise<ListPage> {
   const all: Entry[] = [];
   const seenPrefixes = new Set<string>();
   let pageToken: string | undefined;

@@ -1,5 +1,5 @@
 import type { ListObjectsV2CommandOutput } from '@aws-sdk/client-s3';
-import { ErrorCode, S3loError, compareKeys, decodeListToken, encodeListToken, invalidListToken, type ListPage, type ObjectInfo } from '@s3lo/core/storage';
+import { ErrorCode, S3loError, compareKeys, decodeListCursor, encodeListCursor, type ListCursor, type ListPage, type ObjectInfo } from '@s3lo/core/storage';
 import type { ClientHandle } from './client.js';
 import { errorName, httpStatus, toS3loError, type ErrorContext } from './errors.js';
 
@@ -18,33 +18,9 @@ export interface ListRequest {
   readonly signal: AbortSignal | undefined;
 }
 
-/**
- * Where the next page starts: the store's own continuation token, or (when
- * this process cut a page short, or lists client-side) the last entry
- * returned. Bound to the prefix and delimiter it was issued for.
- */
-interface Cursor {
-  readonly token?: string;
-  readonly after?: string;
-}
-
-/** A token (see encodeListToken) carrying the cursor: `t` the store's token, `a` the last entry returned. */
-export function encodeToken(cursor: Cursor, prefix: string, delimiter: string | undefined): string {
-  return encodeListToken({ ...(cursor.token === undefined ? {} : { t: cursor.token }), ...(cursor.after === undefined ? {} : { a: cursor.after }) }, prefix, delimiter);
-}
-
-/** The cursor of a token of this listing; INVALID_ARGUMENT for one this backend did not issue for it. */
-export function decodeToken(token: string, prefix: string, delimiter: string | undefined): Cursor {
-  const { t, a } = decodeListToken(token, prefix, delimiter);
-  if ((t === undefined) === (a === undefined)) throw invalidListToken(token, 'malformed');
-  if (t !== undefined && (typeof t !== 'string' || t === '')) throw invalidListToken(token, 'malformed');
-  if (a !== undefined && (typeof a !== 'string' || a === '')) throw invalidListToken(token, 'malformed');
-  return t === undefined ? { after: a as string } : { token: t as string };
-}
-
 /** One page of a listing. */
 export async function listPage(request: ListRequest): Promise<ListPage> {
-  const cursor = request.continuationToken === undefined ? {} : decodeToken(request.continuationToken, request.prefix, request.delimiter);
+  const cursor = request.continuationToken === undefined ? {} : decodeListCursor(request.continuationToken, request.prefix, request.delimiter);
   const context: ErrorContext = { op: 'list', bucket: request.bucket, endpoint: request.handle.endpoint, signal: request.signal };
   try {
     return request.clientSide ? await listClientSide(request, cursor) : await listNative(request, cursor);
@@ -72,7 +48,7 @@ function objectInfo(object: NonNullable<ListObjectsV2CommandOutput['Contents']>[
  * than asked (s3rver ignores MaxKeys with a delimiter) gets its page cut
  * here, and the next page starts after the last entry returned.
  */
-async function listNative(request: ListRequest, cursor: Cursor): Promise<ListPage> {
+async function listNative(request: ListRequest, cursor: ListCursor): Promise<ListPage> {
   const { handle, bucket, prefix, delimiter, pageSize, signal } = request;
   const output = await handle.client.send(
     new handle.sdk.ListObjectsV2Command({
@@ -115,7 +91,7 @@ async function listNative(request: ListRequest, cursor: Cursor): Promise<ListPag
  * Lists every key under the prefix, then sorts, groups and pages here: for
  * stores whose own order or page sizes cannot be trusted.
  */
-async function listClientSide(request: ListRequest, cursor: Cursor): Promise<ListPage> {
+async function listClientSide(request: ListRequest, cursor: ListCursor): Promise<ListPage> {
   const { handle, bucket, prefix, delimiter, pageSize, signal } = request;
   const objects: ObjectInfo[] = [];
   let token: string | undefined;
@@ -162,10 +138,10 @@ async function listClientSide(request: ListRequest, cursor: Cursor): Promise<Lis
   return toPage(page, remaining.length > pageSize ? { after: entryKey(page.at(-1) as Entry) } : undefined, request);
 }
 
-function toPage(entries: readonly Entry[], next: Cursor | undefined, request: ListRequest): ListPage {
+function toPage(entries: readonly Entry[], next: ListCursor | undefined, request: ListRequest): ListPage {
   return {
     objects: entries.flatMap((entry) => (entry.kind === 'object' ? [entry.info] : [])),
     commonPrefixes: entries.flatMap((entry) => (entry.kind === 'prefix' ? [entry.prefix] : [])),
-    ...(next === undefined ? {} : { nextToken: encodeToken(next, request.prefix, request.delimiter) }),
+    ...(next === undefined ? {} : { nextToken: encodeListCursor(next, request.prefix, request.delimiter) }),
   };
 }

@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { S3Client } from '@aws-sdk/client-s3';
-import { ErrorCode, S3loError } from '@s3lo/core/storage';
+import { ErrorCode, S3loError, decodeListCursor, encodeListCursor } from '@s3lo/core/storage';
 import { clientConfig } from '../src/client.js';
 import { copySource } from '../src/copy.js';
-import { decodeToken, encodeToken } from '../src/list.js';
 import { partSizeFor, resolveEndpoint, resolveSettings } from '../src/options.js';
 import { S3Backend, plugin, type S3BackendOptions } from '../src/index.js';
 
@@ -176,17 +175,17 @@ describe('client configuration', () => {
 
 describe('continuation tokens', () => {
   it('round trip and are bound to the listing they came from', () => {
-    const token = encodeToken({ token: 'abc/+=' }, 'blobs/', '/');
-    expect(decodeToken(token, 'blobs/', '/')).toEqual({ token: 'abc/+=' });
-    expect(decodeToken(encodeToken({ after: 'blobs/x' }, 'blobs/', undefined), 'blobs/', undefined)).toEqual({ after: 'blobs/x' });
-    expect(code(() => decodeToken(token, 'other/', '/'))).toBe(ErrorCode.INVALID_ARGUMENT);
-    expect(code(() => decodeToken(token, 'blobs/', undefined))).toBe(ErrorCode.INVALID_ARGUMENT);
+    const token = encodeListCursor({ token: 'abc/+=' }, 'blobs/', '/');
+    expect(decodeListCursor(token, 'blobs/', '/')).toEqual({ token: 'abc/+=' });
+    expect(decodeListCursor(encodeListCursor({ after: 'blobs/x' }, 'blobs/', undefined), 'blobs/', undefined)).toEqual({ after: 'blobs/x' });
+    expect(code(() => decodeListCursor(token, 'other/', '/'))).toBe(ErrorCode.INVALID_ARGUMENT);
+    expect(code(() => decodeListCursor(token, 'blobs/', undefined))).toBe(ErrorCode.INVALID_ARGUMENT);
   });
 
   it('refuses tokens this backend did not issue', () => {
     for (const bad of ['garbage!', 'Zm9v', Buffer.from('{"v":2,"p":"","d":null,"t":"x"}').toString('base64url'), Buffer.from('{"v":1,"p":"","d":null}').toString('base64url')]) {
       expect(
-        code(() => decodeToken(bad, '', undefined)),
+        code(() => decodeListCursor(bad, '', undefined)),
         bad,
       ).toBe(ErrorCode.INVALID_ARGUMENT);
     }

@@ -17,7 +17,7 @@ export {
   type BucketNameOptions,
   type ListArguments,
 } from './backend-arguments.js';
-export { compareKeys, decodeListToken, encodeListToken, invalidListToken, type ListTokenFields } from './list-token.js';
+export { compareKeys, decodeListCursor, decodeListToken, encodeListCursor, encodeListToken, invalidListToken, type ListCursor, type ListTokenFields } from './list-token.js';
 export { CONNECTION_ERRNOS, raceAbort, systemErrorCode } from './connection-errors.js';
 export { listAll, listCommonPrefixes, listDirectObjects } from './list-all.js';
 export { listAllPendingUploads, supportsPendingUploads } from './pending-uploads.js';

@@ -77,3 +77,42 @@ export function invalidListToken(token: string, why: string): S3loError {
 export function compareKeys(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
+
+/**
+ * Where the next page of a listing starts, for a backend that pages with the
+ * store's own continuation token and sometimes by itself: `token`, the
+ * store's token, or `after`, the last entry returned (when the backend cut a
+ * page short or lists client-side). Exactly one is set.
+ */
+export interface ListCursor {
+  readonly token?: string;
+  readonly after?: string;
+}
+
+/**
+ * A list token (see {@link encodeListToken}) carrying a {@link ListCursor}:
+ * field `t` the store's token, `a` the last entry returned.
+ *
+ * @example
+ * const next = encodeListCursor({ token: storeToken }, prefix, delimiter);
+ */
+export function encodeListCursor(cursor: ListCursor, prefix: string, delimiter: string | undefined): string {
+  return encodeListToken({ ...(cursor.token === undefined ? {} : { t: cursor.token }), ...(cursor.after === undefined ? {} : { a: cursor.after }) }, prefix, delimiter);
+}
+
+/**
+ * The {@link ListCursor} of a token {@link encodeListCursor} issued for this
+ * listing; INVALID_ARGUMENT for any other token (another prefix or
+ * delimiter, both or neither field, an empty or non-string field).
+ *
+ * @example
+ * const cursor = decodeListCursor(options.continuationToken, prefix, delimiter);
+ * if (cursor.token !== undefined) request.ContinuationToken = cursor.token;
+ */
+export function decodeListCursor(token: string, prefix: string, delimiter: string | undefined): ListCursor {
+  const { t, a } = decodeListToken(token, prefix, delimiter);
+  if ((t === undefined) === (a === undefined)) throw invalidListToken(token, 'malformed');
+  if (t !== undefined && (typeof t !== 'string' || t === '')) throw invalidListToken(token, 'malformed');
+  if (a !== undefined && (typeof a !== 'string' || a === '')) throw invalidListToken(token, 'malformed');
+  return t === undefined ? { after: a as string } : { token: t as string };
+}
